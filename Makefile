@@ -1,0 +1,61 @@
+# kbisect: the two set-up commands of the README are `make demo` and `make check`.
+# Both install what is missing (scripts/install-deps.sh), configure and build.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+MESON_OPTS ?=
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build asan check test demo fuzz fuzz-run bench bench-report format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh base
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(ASAN_BUILD)/build.ninja: | deps
+	meson setup $(ASAN_BUILD) -Dbuildtype=debug -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all $(MESON_OPTS)
+
+asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+# All tests, then all tests again under ASan+UBSan; one summary line at the end.
+check: build asan
+	@rc=0; \
+	meson test -C $(BUILD) --print-errorlogs --num-processes 2 || rc=1; \
+	meson test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2 --timeout-multiplier 4 || rc=1; \
+	scripts/test-summary.py $(BUILD) $(ASAN_BUILD) || rc=1; \
+	exit $$rc
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs
+
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+$(FUZZ_BUILD)/build.ninja: | deps
+	CC=clang meson setup $(FUZZ_BUILD) -Dbuildtype=debug -Dfuzzing=true -Dtests=false \
+		-Db_lundef=false $(MESON_OPTS)
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+
+# Run every fuzz target for FUZZ_SECONDS each, starting from the committed corpus.
+fuzz-run: fuzz
+	@scripts/fuzz-run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+bench-report: build
+	$(BUILD)/bench/bench-report $(ARGS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
