@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The bisection engine's view of the world.  Every external effect goes
+ * through struct kb_backend (build one commit, run one test) and struct
+ * kb_clock, so the same engine runs real backends (git worktree + local
+ * process / QEMU) and a simulator with a virtual clock.
+ *
+ * Backend calls are synchronous and may block for minutes; the scheduler
+ * runs them on worker threads (real) or in virtual time (simulator).  They
+ * must be safe to call concurrently for *different* jobs: a real backend
+ * serializes what must be serialized (one worktree checkout+build at a time).
+ */
+#ifndef KB_BISECT_OPS_H
+#define KB_BISECT_OPS_H
+
+#include "run/run.h"
+#include "util/common.h"
+
+enum kb_build_status {
+	KB_BUILD_OK,
+	KB_BUILD_FAILED, /* the commit does not build: the commit is skipped */
+	KB_BUILD_INFRA,  /* our problem (disk full, OOM-killed make, timeout): retry later */
+};
+
+struct kb_build_result {
+	enum kb_build_status status;
+	char signature[65];   /* sha256 hex of the artifacts ("" when none) */
+	char *compiler;       /* "gcc (Debian 12.2.0-14) 12.2.0, GNU ld ..." or NULL */
+	char *error_lines;    /* root-cause lines of a failed build, '\n'-separated, or NULL */
+	char *log_path;       /* full build log, or NULL */
+	double seconds;
+};
+
+void kb_build_result_clear(struct kb_build_result *r);
+
+struct kb_backend {
+	void *ctx;
+	/*
+	 * Build @commit (full hash).  Returns 0 with *res filled (whatever the
+	 * build status) or -errno when kbisect itself failed.
+	 */
+	int (*build)(void *ctx, const char *commit, struct kb_build_result *res);
+	/*
+	 * Run test number @run_idx on the build of @commit (signature @sig).
+	 * Returns 0 with *res filled or -errno.
+	 */
+	int (*run)(void *ctx, const char *commit, const char *sig, unsigned run_idx,
+		   struct kb_run_result *res);
+	void (*close)(void *ctx);
+};
+
+struct kb_clock {
+	void *ctx;
+	double (*now)(void *ctx); /* seconds since an arbitrary epoch */
+};
+
+#endif
