@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include "run/local.h"
+#include "run/run.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+static char tmpdir[] = "/tmp/kbisect-run-XXXXXX";
+static char *wt, *logs;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	wt = kb_xasprintf("%s/wt", tmpdir);
+	logs = kb_xasprintf("%s/logs", tmpdir);
+	return kb_mkdir_p(wt, 0755);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(wt);
+	free(logs);
+	return kb_rm_rf(tmpdir);
+}
+
+/* A stand-in for the kernel parser: "BUG: <title>" at the start of a line. */
+static int fake_finder(void *ctx, const char *out, size_t len, char **title)
+{
+	const char *p = out, *end = out + len;
+
+	(*(int *)ctx)++;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n > 5 && !memcmp(p, "BUG: ", 5)) {
+			*title = kb_xstrndup(p + 5, n - 5);
+			return 1;
+		}
+		p += n + 1;
+	}
+	return 0;
+}
+
+static int failing_finder(void *ctx, const char *out, size_t len, char **title)
+{
+	(void)ctx;
+	(void)out;
+	(void)len;
+	(void)title;
+	return kb_error_set(-ENOMEM, "parser exploded");
+}
+
+static int calls;
+
+static void run(const char *cmd, double timeout, unsigned idx, struct kb_run_result *r)
+{
+	struct kb_local_test t = { .shell_cmd = cmd,
+				   .timeout = timeout,
+				   .log_dir = logs,
+				   .find_crash = fake_finder,
+				   .find_crash_ctx = &calls };
+
+	assert_int_equal(kb_local_run(&t, wt, "0123abcd", idx, r), 0);
+}
+
+static void test_ok_env_console(void **state)
+{
+	struct kb_run_result r;
+	struct kb_buf log = KB_BUF_INIT;
+	char *want;
+	int before = calls;
+
+	(void)state;
+	run("echo \"c=$KBISECT_COMMIT r=$KBISECT_RUN w=$KBISECT_WORKTREE pwd=$(pwd)\";"
+	    " echo to-stderr >&2",
+	    30, 3, &r);
+	assert_int_equal(r.outcome, KB_RUN_OK);
+	assert_null(r.title);
+	assert_int_equal(r.exit_status, 0);
+	assert_int_equal(calls, before + 1);
+	assert_non_null(r.console_path);
+	assert_non_null(strstr(r.console_path, "run-0123abcd-3.log"));
+	assert_int_equal(kb_read_file(r.console_path, &log), 0);
+	want = kb_xasprintf("c=0123abcd r=3 w=%s pwd=%s\nto-stderr\n", wt, wt);
+	assert_string_equal(log.buf, want);
+	kb_run_result_clear(&r);
+	assert_null(r.console_path);
+	assert_int_equal(r.exit_status, -1);
+
+	/* a rerun of the same index starts a fresh console file */
+	run("echo second", 30, 3, &r);
+	kb_buf_reset(&log);
+	assert_int_equal(kb_read_file(r.console_path, &log), 0);
+	assert_string_equal(log.buf, "second\n");
+	kb_run_result_clear(&r);
+	free(want);
+	kb_buf_release(&log);
+}
+
+static void test_crash_wins(void **state)
+{
+	struct kb_run_result r;
+
+	(void)state;
+	/* a crash in the output is a crash even when the test exits 0 */
+	run("echo booting; echo 'BUG: KASAN: use-after-free in foo' >&2; exit 0", 30, 0, &r);
+	assert_int_equal(r.outcome, KB_RUN_CRASH);
+	assert_string_equal(r.title, "KASAN: use-after-free in foo");
+	assert_int_equal(r.exit_status, 0);
+	kb_run_result_clear(&r);
+
+	/* ... and beats the exit code ... */
+	run("echo 'BUG: soft lockup in bar'; exit 7", 30, 0, &r);
+	assert_int_equal(r.outcome, KB_RUN_CRASH);
+	assert_string_equal(r.title, "soft lockup in bar");
+	assert_int_equal(r.exit_status, 7);
+	kb_run_result_clear(&r);
+
+	/* ... and our timeout: the hang printed its report first */
+	run("echo 'BUG: task hung in baz'; sleep 30", 0.3, 0, &r);
+	assert_int_equal(r.outcome, KB_RUN_CRASH);
+	assert_string_equal(r.title, "task hung in baz");
+	assert_int_equal(r.exit_status, -1);
+	kb_run_result_clear(&r);
+}
+
+static void test_exit_codes(void **state)
+{
+	struct kb_run_result r;
+	char *d;
+
+	(void)state;
+	run("exit 125", 30, 1, &r);
+	assert_int_equal(r.outcome, KB_RUN_SKIP);
+	assert_int_equal(r.exit_status, 125);
+	kb_run_result_clear(&r);
+
+	run("echo nothing special; exit 1", 30, 1, &r);
+	assert_int_equal(r.outcome, KB_RUN_CRASH);
+	assert_string_equal(r.title, "test failed with exit code 1");
+	d = kb_run_result_describe(&r);
+	assert_string_equal(d, "crashed: test failed with exit code 1");
+	free(d);
+	kb_run_result_clear(&r);
+
+	/* a program inside the test died of a signal: the shell says 128+11 */
+	run("sh -c 'kill -SEGV $$'", 30, 1, &r);
+	assert_int_equal(r.outcome, KB_RUN_CRASH);
+	assert_string_equal(r.title, "test failed with exit code 139 (SIGSEGV)");
+	assert_int_equal(r.exit_status, 139);
+	kb_run_result_clear(&r);
+
+	/* the test process itself died of a signal we did not send */
+	run("kill -ABRT $$", 30, 1, &r);
+	assert_int_equal(r.outcome, KB_RUN_CRASH);
+	assert_string_equal(r.title, "test killed by signal SIGABRT");
+	assert_int_equal(r.exit_status, -1);
+	kb_run_result_clear(&r);
+}
+
+static void test_infra(void **state)
+{
+	struct kb_run_result r;
+	struct kb_local_test t = { .argv = (const char *const[]){ "kbisect-no-such-test", NULL },
+				   .find_crash = fake_finder,
+				   .find_crash_ctx = &calls };
+	int before;
+	char *d;
+
+	(void)state;
+	run("echo waiting; sleep 30", 0.3, 2, &r);
+	assert_int_equal(r.outcome, KB_RUN_INFRA);
+	assert_string_equal(r.title, "test timed out after 0.3s");
+	assert_true(r.seconds >= 0.3 && r.seconds < 10);
+	d = kb_run_result_describe(&r);
+	assert_string_equal(d, "infra problem: test timed out after 0.3s");
+	free(d);
+	kb_run_result_clear(&r);
+
+	/* cannot start: no console to parse, no file when no log_dir */
+	before = calls;
+	assert_int_equal(kb_local_run(&t, wt, "c", 0, &r), 0);
+	assert_int_equal(r.outcome, KB_RUN_INFRA);
+	assert_non_null(strstr(r.title, "cannot run test: ENOENT"));
+	assert_non_null(strstr(r.title, "kbisect-no-such-test"));
+	assert_null(r.console_path);
+	assert_int_equal(calls, before);
+	kb_run_result_clear(&r);
+
+	/* missing worktree */
+	t = (struct kb_local_test){ .shell_cmd = "true",
+				    .find_crash = fake_finder,
+				    .find_crash_ctx = &calls };
+	assert_int_equal(kb_local_run(&t, "/nonexistent/wt", "c", 0, &r), 0);
+	assert_int_equal(r.outcome, KB_RUN_INFRA);
+	assert_non_null(strstr(r.title, "ENOENT"));
+	kb_run_result_clear(&r);
+
+	/* kbisect's own failures are errors, not outcomes */
+	t.find_crash = failing_finder;
+	assert_int_equal(kb_local_run(&t, wt, "c", 4, &r), -ENOMEM);
+	assert_non_null(strstr(kb_error_last(), "parser exploded"));
+	assert_null(r.title);
+	t.find_crash = fake_finder;
+	t.log_dir = "/proc/kbisect-no-logs-here";
+	assert_true(kb_local_run(&t, wt, "c", 0, &r) < 0);
+	t.log_dir = NULL;
+	t.shell_cmd = NULL;
+	assert_int_equal(kb_local_run(&t, wt, "c", 0, &r), -EINVAL);
+}
+
+/* The default finder runs the kernel parser; plain output is never a crash. */
+static void test_default_finder(void **state)
+{
+	struct kb_local_test t = { .shell_cmd = "echo all good; echo still good" };
+	struct kb_run_result r;
+
+	(void)state;
+	assert_int_equal(kb_local_run(&t, wt, "c", 0, &r), 0);
+	assert_int_equal(r.outcome, KB_RUN_OK);
+	kb_run_result_clear(&r);
+}
+
+static void test_describe(void **state)
+{
+	static const struct {
+		enum kb_run_outcome o;
+		const char *title, *want;
+	} cases[] = {
+		{ KB_RUN_OK, NULL, "OK" },
+		{ KB_RUN_CRASH, "KASAN: slab-out-of-bounds Read in f",
+		  "crashed: KASAN: slab-out-of-bounds Read in f" },
+		{ KB_RUN_BOOT_FAIL, "kernel panic: VFS", "boot failed: kernel panic: VFS" },
+		{ KB_RUN_TEST_FAIL, "no output", "basic kernel testing failed: no output" },
+		{ KB_RUN_INFRA, "qemu died", "infra problem: qemu died" },
+		{ KB_RUN_SKIP, NULL, "skipped" },
+		{ KB_RUN_CRASH, "", "crashed" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < KB_ARRAY_SIZE(cases); i++) {
+		struct kb_run_result r = { .outcome = cases[i].o, .title = (char *)cases[i].title };
+		char *d = kb_run_result_describe(&r);
+
+		assert_string_equal(d, cases[i].want);
+		free(d);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ok_env_console), cmocka_unit_test(test_crash_wins),
+		cmocka_unit_test(test_exit_codes),     cmocka_unit_test(test_infra),
+		cmocka_unit_test(test_default_finder), cmocka_unit_test(test_describe),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
