@@ -254,7 +254,7 @@ static struct format bug_formats[] = {
 	  NULL,
 	  "BUG: Bad page %1 in %2",
 	  {},
-	  STACK(.parts = P(RE("page last allocated"), PS), .parts2 = P(&calltrace_re, PS),
+	  STACK(.parts = P(RE("page last allocated"), PS),
 		.skip = "(free|put|get|update|release)_page|free_unref|^_*folio|truncate_inode_pages|page_frag_free|alloc|vmap|page_owner") },
 	{ RE("BUG: Bad page map"), NULL, "BUG: Bad page map" },
 	{ RE("BUG: workqueue lockup"), NULL, "BUG: workqueue lockup", .nsc = true },
@@ -462,12 +462,12 @@ static struct format panic_formats[] = {
 	  RE(PANIC "corrupted stack end detected inside scheduler"),
 	  "kernel panic: corrupted stack end in %1",
 	  { "stack-overflow in %1" },
-	  S_RIP_CT(.skip = "schedule|retint_kernel", .extractor = EXTRACT_STALL) },
+	  S_CT(.skip = "schedule|retint_kernel", .extractor = EXTRACT_STALL) },
 	{ RE(PANIC "kernel stack overflow"),
 	  NULL,
 	  "kernel stack overflow in %1",
 	  { "stack-overflow in %1" },
-	  S_RIP_CT(.skip = "bad_stack", .extractor = EXTRACT_STALL) },
+	  S_CT(.skip = "bad_stack", .extractor = EXTRACT_STALL) },
 	{ RE(PANIC "Attempted to kill init!"), NULL, "kernel panic: Attempted to kill init!" },
 	{ RE(PANIC "Couldn't open N_TTY ldisc for [^ ]+ --- error -[0-9]+"), NULL,
 	  "kernel panic: Couldn't open N_TTY ldisc" },
@@ -750,11 +750,240 @@ static void list_release(struct frame_list *l)
 }
 
 /*
- * Symbol names in frames may be C++/Rust mangled; the spec demangles them.
- * We only drop a trailing compiler suffix here: demangling is done by the
- * symbolizer (a colleague's module) on report text, and titles of mangled
- * kernels do not occur in the Linux corpus.
+ * Frame names may be mangled C++ (Itanium "_Z") or Rust v0 ("_R") symbols.
+ * Titles use the demangled path without parameters or generic arguments,
+ * e.g. "_Z8fakeNameiii" -> "fakeName" and
+ * "_RNvMs3_NtCs..._11rust_binder7processNtB5_7Process10update_ref" ->
+ * "<rust_binder::process::Process>::update_ref".  Only the subset of the
+ * grammars that names functions is handled; anything else stays as is.
  */
+struct rdm {
+	const char *s; /* symbol after "_R" */
+	size_t n, pos;
+	int depth;
+	bool bad;
+};
+
+static bool rdm_eat(struct rdm *d, char c)
+{
+	if (d->pos < d->n && d->s[d->pos] == c) {
+		d->pos++;
+		return true;
+	}
+	return false;
+}
+
+static uint64_t rdm_base62(struct rdm *d)
+{
+	uint64_t v = 0;
+
+	if (rdm_eat(d, '_'))
+		return 0;
+	while (d->pos < d->n && d->s[d->pos] != '_') {
+		char c = d->s[d->pos++];
+		int x;
+
+		if (c >= '0' && c <= '9')
+			x = c - '0';
+		else if (c >= 'a' && c <= 'z')
+			x = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'Z')
+			x = c - 'A' + 36;
+		else {
+			d->bad = true;
+			return 0;
+		}
+		v = v * 62 + (uint64_t)x;
+	}
+	if (!rdm_eat(d, '_'))
+		d->bad = true;
+	return v + 1;
+}
+
+static void rdm_ident(struct rdm *d, struct kb_buf *out)
+{
+	size_t len = 0;
+
+	if (rdm_eat(d, 's'))
+		rdm_base62(d);
+	rdm_eat(d, 'u');
+	if (d->pos >= d->n || d->s[d->pos] < '0' || d->s[d->pos] > '9') {
+		d->bad = true;
+		return;
+	}
+	while (d->pos < d->n && d->s[d->pos] >= '0' && d->s[d->pos] <= '9')
+		len = len * 10 + (size_t)(d->s[d->pos++] - '0');
+	rdm_eat(d, '_');
+	if (len > d->n - d->pos) {
+		d->bad = true;
+		return;
+	}
+	kb_buf_add(out, d->s + d->pos, len);
+	d->pos += len;
+}
+
+static void rdm_path(struct rdm *d, struct kb_buf *out);
+
+static void rdm_backref(struct rdm *d, struct kb_buf *out,
+			void (*fn)(struct rdm *, struct kb_buf *))
+{
+	uint64_t at = rdm_base62(d);
+	size_t save = d->pos;
+
+	if (d->bad || at >= d->pos || d->depth > 32) {
+		d->bad = true;
+		return;
+	}
+	d->pos = (size_t)at;
+	d->depth++;
+	fn(d, out);
+	d->depth--;
+	d->pos = save;
+}
+
+/* Types: only paths and backrefs (what impl blocks of kernel code use). */
+static void rdm_type(struct rdm *d, struct kb_buf *out)
+{
+	if (rdm_eat(d, 'B'))
+		rdm_backref(d, out, rdm_type);
+	else
+		rdm_path(d, out);
+}
+
+static void rdm_path(struct rdm *d, struct kb_buf *out)
+{
+	struct kb_buf tmp = KB_BUF_INIT;
+	char c;
+
+	if (d->bad || d->pos >= d->n || ++d->depth > 64) {
+		d->bad = true;
+		return;
+	}
+	c = d->s[d->pos++];
+	switch (c) {
+	case 'C':
+		rdm_ident(d, out);
+		break;
+	case 'N':
+		if (d->pos >= d->n) {
+			d->bad = true;
+			break;
+		}
+		d->pos++; /* namespace tag */
+		rdm_path(d, out);
+		kb_buf_addstr(out, "::");
+		rdm_ident(d, &tmp);
+		kb_buf_add(out, tmp.buf, tmp.len);
+		break;
+	case 'M': /* inherent impl: <Type> */
+		if (rdm_eat(d, 's'))
+			rdm_base62(d);
+		rdm_path(d, &tmp); /* impl path, not printed */
+		kb_buf_addch(out, '<');
+		rdm_type(d, out);
+		kb_buf_addch(out, '>');
+		break;
+	case 'X': /* trait impl: <Type as Trait> */
+		if (rdm_eat(d, 's'))
+			rdm_base62(d);
+		rdm_path(d, &tmp);
+		kb_buf_addch(out, '<');
+		rdm_type(d, out);
+		kb_buf_addstr(out, " as ");
+		rdm_path(d, out);
+		kb_buf_addch(out, '>');
+		break;
+	case 'Y':
+		kb_buf_addch(out, '<');
+		rdm_type(d, out);
+		kb_buf_addstr(out, " as ");
+		rdm_path(d, out);
+		kb_buf_addch(out, '>');
+		break;
+	case 'B':
+		rdm_backref(d, out, rdm_path);
+		break;
+	default:
+		d->bad = true; /* generics and the rest: give up */
+	}
+	d->depth--;
+	kb_buf_release(&tmp);
+}
+
+static char *demangle_rust(const char *name)
+{
+	struct rdm d = { .s = name + 2, .n = strlen(name + 2) };
+	struct kb_buf out = KB_BUF_INIT;
+
+	if (d.n && d.s[0] >= '0' && d.s[0] <= '9') /* encoding version */
+		while (d.pos < d.n && d.s[d.pos] >= '0' && d.s[d.pos] <= '9')
+			d.pos++;
+	rdm_path(&d, &out);
+	if (d.bad || !out.len) {
+		kb_buf_release(&out);
+		return NULL;
+	}
+	return kb_buf_detach(&out, NULL);
+}
+
+static bool cxx_source_name(const char **p, struct kb_buf *out)
+{
+	size_t len = 0;
+
+	if (**p < '1' || **p > '9')
+		return false;
+	while (**p >= '0' && **p <= '9')
+		len = len * 10 + (size_t)(*(*p)++ - '0');
+	if (strnlen(*p, len) < len)
+		return false;
+	kb_buf_add(out, *p, len);
+	*p += len;
+	return true;
+}
+
+static char *demangle_cxx(const char *name)
+{
+	const char *p = name + 2;
+	struct kb_buf out = KB_BUF_INIT;
+
+	if (*p == 'L')
+		p++;
+	if (*p == 'N') {
+		p++;
+		while (*p == 'r' || *p == 'V' || *p == 'K' || *p == 'R' || *p == 'O')
+			p++;
+		while (*p && *p != 'E') {
+			if (out.len)
+				kb_buf_addstr(&out, "::");
+			if (!cxx_source_name(&p, &out))
+				goto fail;
+		}
+		if (*p != 'E')
+			goto fail;
+	} else if (!cxx_source_name(&p, &out)) {
+		goto fail;
+	}
+	return kb_buf_detach(&out, NULL);
+fail:
+	kb_buf_release(&out);
+	return NULL;
+}
+
+/* Demangled copy of a frame name (or a plain copy). */
+static char *demangle_frame(const char *name, size_t len)
+{
+	char *s = kb_xstrndup(name, len), *d = NULL;
+
+	if (!strncmp(s, "_Z", 2))
+		d = demangle_cxx(s);
+	else if (!strncmp(s, "_R", 2))
+		d = demangle_rust(s);
+	if (!d)
+		return s;
+	free(s);
+	return d;
+}
+
 static void add_candidates(struct frame_list *l, const char *s, const struct kb_re_match *m,
 			   const struct stack_spec *st)
 {
@@ -763,7 +992,7 @@ static void add_candidates(struct frame_list *l, const char *s, const struct kb_
 
 		if (m->gs[g] == (size_t)-1)
 			continue;
-		name = kb_xstrndup(s + m->gs[g], m->ge[g] - m->gs[g]);
+		name = demangle_frame(s + m->gs[g], m->ge[g] - m->gs[g]);
 		if (kb_re_match(&st->skip_re, name, strlen(name))) {
 			free(name);
 			continue;
@@ -802,6 +1031,7 @@ static bool run_parts(struct kb_re *const *parts, const struct line *lines, size
 
 				if (corrupted_line(ln)) {
 					ok = false;
+					li++;
 					goto next_part;
 				}
 				if (kb_is_stack_start(ln->p, ln->len, NULL))
@@ -820,11 +1050,11 @@ static bool run_parts(struct kb_re *const *parts, const struct line *lines, size
 			while (li < nlines) {
 				const struct line *ln = &lines[li];
 
+				li++;
 				if (corrupted_line(ln)) {
 					ok = false;
 					goto next_part;
 				}
-				li++;
 				if (kb_re_search(part, ln->p, ln->len, &m)) {
 					add_candidates(&lists[*nlists - 1], ln->p, &m, st);
 					goto next_part;

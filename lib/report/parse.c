@@ -423,8 +423,11 @@ static const char *stack_check(const char *s, size_t n)
 			if (seen[kinds[k]])
 				continue;
 			seen[kinds[k]] = true;
-			/* Lines after the start line (a final empty one counts, as in a split). */
-			if (nv - i - 1 + 1 < 4) {
+			/*
+			 * The body split at newlines from the start line on, counting
+			 * the empty piece after the final newline, needs 4 pieces.
+			 */
+			if (nv - i + 1 < 4) {
 				reason = "call trace is missed";
 				break;
 			}
