@@ -16,14 +16,9 @@ static void commit_clear(struct kb_result_commit *c)
 	free(c->commit);
 	free(c->subject);
 	free(c->tag);
-	/* the build and run results are ours: free their strings directly */
-	free(c->build.compiler);
-	free(c->build.error_lines);
-	free(c->build.log_path);
-	for (size_t i = 0; i < c->n_runs; i++) {
-		free(c->runs[i].title);
-		free(c->runs[i].console_path);
-	}
+	kb_build_result_clear(&c->build);
+	for (size_t i = 0; i < c->n_runs; i++)
+		kb_run_result_clear(&c->runs[i]);
 	free(c->runs);
 }
 
