@@ -388,6 +388,25 @@ int kb_journal_get_build(struct kb_journal *j, const char *commit, const char *k
 	return ret;
 }
 
+/* Columns @c..@c+4 (outcome, title, console_path, exit_status, seconds) into *r. */
+static int row_to_run(struct kb_journal *j, sqlite3_stmt *st, int c, struct kb_run_result *r)
+{
+	const char *name = (const char *)sqlite3_column_text(st, c);
+	int outcome = name_index(run_outcome_names, KB_ARRAY_SIZE(run_outcome_names), name);
+
+	if (outcome < 0)
+		return kb_error_set(-EINVAL,
+				    "journal '%s': unknown run outcome '%s': is it from a newer "
+				    "kbisect?",
+				    j->path, name ? name : "");
+	r->outcome = (enum kb_run_outcome)outcome;
+	r->title = column_dup(st, c + 1);
+	r->console_path = column_dup(st, c + 2);
+	r->exit_status = sqlite3_column_int(st, c + 3);
+	r->seconds = sqlite3_column_double(st, c + 4);
+	return 0;
+}
+
 int kb_journal_put_run(struct kb_journal *j, const char *commit, const char *signature,
 		       const char *key, unsigned run_idx, const struct kb_run_result *r)
 {
@@ -452,17 +471,8 @@ int kb_journal_get_runs(struct kb_journal *j, const char *commit, const char *si
 	bind_text(st, 2, commit);
 	bind_text(st, 3, signature);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 3);
-		int outcome = name_index(run_outcome_names, KB_ARRAY_SIZE(run_outcome_names), name);
 		struct kb_journal_run *e;
 
-		if (outcome < 0) {
-			ret = kb_error_set(-EINVAL,
-					   "journal '%s': unknown run outcome '%s': is it from a "
-					   "newer kbisect?",
-					   j->path, name ? name : "");
-			break;
-		}
 		if (cnt == alloc) {
 			alloc = alloc ? 2 * alloc : 16;
 			v = kb_xrealloc(v, alloc * sizeof(*v));
@@ -472,11 +482,9 @@ int kb_journal_get_runs(struct kb_journal *j, const char *commit, const char *si
 		e->commit = column_dup(st, 0);
 		e->signature = column_dup(st, 1);
 		e->run_idx = (unsigned)sqlite3_column_int64(st, 2);
-		e->res.outcome = (enum kb_run_outcome)outcome;
-		e->res.title = column_dup(st, 4);
-		e->res.console_path = column_dup(st, 5);
-		e->res.exit_status = sqlite3_column_int(st, 6);
-		e->res.seconds = sqlite3_column_double(st, 7);
+		ret = row_to_run(j, st, 3, &e->res);
+		if (ret < 0)
+			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = db_error(j, rc, "looking up runs");
@@ -489,6 +497,41 @@ int kb_journal_get_runs(struct kb_journal *j, const char *commit, const char *si
 	*runs = v;
 	*n = cnt;
 	return 0;
+}
+
+int kb_journal_get_run(struct kb_journal *j, const char *signature, const char *key,
+		       unsigned run_idx, struct kb_run_result *r)
+{
+	sqlite3_stmt *st;
+	int ret, rc;
+
+	memset(r, 0, sizeof(*r));
+	r->exit_status = -1;
+	if (!signature || !*signature)
+		return kb_error_set(-EINVAL, "journal lookup of a run needs a signature");
+	ret = prepare_locked(j,
+			     "SELECT outcome, title, console_path, exit_status, seconds FROM runs"
+			     " WHERE signature = ? AND key = ? AND run_idx = ?"
+			     " ORDER BY finished DESC, rowid DESC LIMIT 1",
+			     &st);
+	if (ret < 0)
+		return ret;
+	bind_text(st, 1, signature);
+	bind_text(st, 2, key);
+	sqlite3_bind_int64(st, 3, run_idx);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ret = row_to_run(j, st, 0, r);
+		if (ret == 0)
+			ret = 1;
+		else
+			kb_run_result_clear(r);
+	} else if (rc != SQLITE_DONE) {
+		ret = db_error(j, rc, "looking up a run");
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&j->lock);
+	return ret;
 }
 
 int kb_journal_set_meta(struct kb_journal *j, const char *name, const char *value)

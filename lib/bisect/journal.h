@@ -67,6 +67,15 @@ int kb_journal_get_runs(struct kb_journal *j, const char *commit, const char *si
 			const char *key, struct kb_journal_run **runs, size_t *n) KB_MUST_CHECK;
 void kb_journal_runs_free(struct kb_journal_run *runs, size_t n);
 
+/*
+ * Run number @run_idx of any build with @signature under @key (the most
+ * recently recorded one when several commits built to it).  @signature must
+ * not be "": builds without artifacts have no identity to share.  Returns 1
+ * with *r filled (clear with kb_run_result_clear), 0 when none, -errno.
+ */
+int kb_journal_get_run(struct kb_journal *j, const char *signature, const char *key,
+		       unsigned run_idx, struct kb_run_result *r) KB_MUST_CHECK;
+
 /* The bisection's own state: small named values (config hash, start time, ...). */
 int kb_journal_set_meta(struct kb_journal *j, const char *name, const char *value) KB_MUST_CHECK;
 /* 1 with *value (malloc'ed), 0 when unset, -errno on error. */

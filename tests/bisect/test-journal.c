@@ -48,6 +48,7 @@ static void test_builds_runs_meta(void **state)
 				   .exit_status = 0,
 				   .seconds = 3.25 };
 	struct kb_journal_run *runs;
+	struct kb_run_result one;
 	size_t n;
 	char *val;
 
@@ -113,6 +114,20 @@ static void test_builds_runs_meta(void **state)
 	assert_int_equal(runs[2].res.exit_status, -1);
 	assert_string_equal(runs[2].signature, "abcd");
 	kb_journal_runs_free(runs, n);
+
+	/* one run by signature: the most recent of c1's and c3's run 0 */
+	assert_int_equal(kb_journal_get_run(j, "abcd", "k", 0, &one), 1);
+	assert_int_equal(one.outcome, KB_RUN_INFRA);
+	assert_string_equal(one.title, "test timed out after 600s");
+	assert_int_equal(one.exit_status, -1);
+	kb_run_result_clear(&one);
+	assert_int_equal(kb_journal_get_run(j, "abcd", "k", 1, &one), 1);
+	assert_int_equal(one.outcome, KB_RUN_OK);
+	assert_true(one.seconds == 3.25);
+	kb_run_result_clear(&one);
+	assert_int_equal(kb_journal_get_run(j, "abcd", "k", 7, &one), 0);
+	assert_int_equal(kb_journal_get_run(j, "abcd", "other", 0, &one), 0);
+	assert_int_equal(kb_journal_get_run(j, "", "k", 0, &one), -EINVAL);
 
 	/* a rerun of the same index replaces the old result */
 	r.outcome = KB_RUN_OK;
