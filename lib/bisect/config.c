@@ -63,23 +63,107 @@ static struct pos *sc_add(struct scanner *s, const char *path)
 	return p;
 }
 
-/* Read a string token; its decoded text (good enough for key names) into @out. */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Four hex digits at @p (already checked by jansson), or -1. */
+static long hex4(const char *p, const char *end)
+{
+	long v = 0;
+
+	if (end - p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int h = hexval(p[i]);
+		if (h < 0)
+			return -1;
+		v = v << 4 | h;
+	}
+	return v;
+}
+
+static void add_utf8(struct kb_buf *b, unsigned long cp)
+{
+	if (cp < 0x80) {
+		kb_buf_addch(b, (int)cp);
+	} else if (cp < 0x800) {
+		kb_buf_addch(b, (int)(0xc0 | cp >> 6));
+		kb_buf_addch(b, (int)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		kb_buf_addch(b, (int)(0xe0 | cp >> 12));
+		kb_buf_addch(b, (int)(0x80 | (cp >> 6 & 0x3f)));
+		kb_buf_addch(b, (int)(0x80 | (cp & 0x3f)));
+	} else {
+		kb_buf_addch(b, (int)(0xf0 | cp >> 18));
+		kb_buf_addch(b, (int)(0x80 | (cp >> 12 & 0x3f)));
+		kb_buf_addch(b, (int)(0x80 | (cp >> 6 & 0x3f)));
+		kb_buf_addch(b, (int)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/*
+ * Read a string token and decode it into @out (NULL: just skip it), so that
+ * a key written as "\u0072uns" is found under "runs" as jansson sees it.
+ */
 static void sc_string(struct scanner *s, struct kb_buf *out)
 {
+	static const char esc_in[] = "\"\\/bfnrt", esc_out[] = "\"\\/\b\f\n\r\t";
+
 	sc_advance(s); /* opening quote */
 	while (s->p < s->end && *s->p != '"') {
-		if (*s->p == '\\' && s->p + 1 < s->end) {
-			sc_advance(s);
-			char c = *s->p;
+		if (*s->p != '\\' || s->p + 1 >= s->end) {
 			if (out)
-				kb_buf_addch(out, c == 'n' ? '\n' : c == 't' ? '\t' : c);
-		} else if (out) {
-			kb_buf_addch(out, *s->p);
+				kb_buf_addch(out, *s->p);
+			sc_advance(s);
+			continue;
 		}
+		sc_advance(s);
+		const char *e = strchr(esc_in, *s->p);
+		if (*s->p == 'u') {
+			long cp = hex4(s->p + 1, s->end), lo;
+			for (int i = 0; i < 5 && s->p < s->end; i++)
+				sc_advance(s);
+			/* a surrogate pair is two escapes */
+			if (cp >= 0xd800 && cp < 0xdc00 && s->end - s->p >= 6 && s->p[0] == '\\' &&
+			    s->p[1] == 'u' && (lo = hex4(s->p + 2, s->end)) >= 0xdc00 &&
+			    lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				for (int i = 0; i < 6; i++)
+					sc_advance(s);
+			}
+			if (out && cp >= 0)
+				add_utf8(out, (unsigned long)cp);
+			continue;
+		}
+		if (out && e && *e)
+			kb_buf_addch(out, esc_out[e - esc_in]);
 		sc_advance(s);
 	}
 	if (s->p < s->end)
 		sc_advance(s); /* closing quote */
+}
+
+/* Skip a value nested too deep to be of interest, without recursion. */
+static void sc_skip(struct scanner *s)
+{
+	int depth = 0;
+
+	do {
+		if (*s->p == '"') {
+			sc_string(s, NULL);
+			continue;
+		}
+		if (*s->p == '{' || *s->p == '[')
+			depth++;
+		else if (*s->p == '}' || *s->p == ']')
+			depth--;
+		sc_advance(s);
+	} while (s->p < s->end && depth > 0);
 }
 
 static void sc_value(struct scanner *s, const char *path, struct pos *slot, int depth)
@@ -89,9 +173,11 @@ static void sc_value(struct scanner *s, const char *path, struct pos *slot, int 
 		return;
 	slot->val_line = s->line;
 	slot->val_col = s->col;
-	/* jansson limits nesting too; this only guards our own recursion */
-	if (depth > 64)
+	/* nothing we report on is this deep; bound our own recursion */
+	if (depth > 32 && (*s->p == '{' || *s->p == '[')) {
+		sc_skip(s);
 		return;
+	}
 	if (*s->p == '{' || *s->p == '[') {
 		bool obj = *s->p == '{';
 		char close = obj ? '}' : ']';

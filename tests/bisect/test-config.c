@@ -154,6 +154,24 @@ static void test_unknown_keys(void **state)
 	/* a key that is only valid for another kind says so */
 	expect_error(MIN_PREFIX "\"linux\": {}}",
 		     "config.json:1:33: key \"linux\" needs \"kind\": \"linux\"");
+	/* escapes in keys are decoded as jansson decodes them */
+	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\", \"r\\u0075ns\": 0}}",
+		     "config.json:1:71: \"test.runs\" must be between 1 and 1000");
+	expect_error("{\"a\\\"b\\ud83d\\ude00\\n\": 1, \"x\\/y\": 2}",
+		     "config.json:1:2: unknown key \"a\"b\xf0\x9f\x98\x80\n\"");
+	/* a deep value elsewhere does not shift the positions after it */
+	{
+		struct kb_buf t = KB_BUF_INIT;
+		kb_buf_addstr(&t, "{\"kind\": \"linux\", \"linux\": {\"deep\": ");
+		for (int i = 0; i < 100; i++)
+			kb_buf_addstr(&t, "[{\"k\": \"]\"}, ");
+		kb_buf_addstr(&t, "0");
+		for (int i = 0; i < 100; i++)
+			kb_buf_addstr(&t, "]");
+		kb_buf_addstr(&t, "},\n \"bad\": 1}");
+		expect_error(t.buf, "config.json:2:9: \"bad\" must be a string");
+		kb_buf_release(&t);
+	}
 	/* non-ASCII before the key: columns count characters, not bytes */
 	expect_error("{\"title\": \"\xc3\xa9\xc3\xa9\", \"x\": 1}",
 		     "config.json:1:17: unknown key \"x\"");
