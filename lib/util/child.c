@@ -389,6 +389,9 @@ static void run_loop(struct loop *l)
 		/* after SIGKILL, waiting on the pidfd is enough; still re-check */
 		if (!exited && l->timed_out && kill_at == 0 && (wait_s < 0 || wait_s > 0.5))
 			wait_s = 0.5;
+		/* a far deadline is re-checked hourly rather than overflowing an int */
+		if (wait_s > 3600)
+			wait_s = 3600;
 		ms = wait_s < 0 ? -1 : (int)(wait_s * 1000.0) + 1;
 
 		if (poll(p, (nfds_t)n, ms) < 0) {
