@@ -219,16 +219,54 @@ static void test_infra(void **state)
 	assert_int_equal(kb_local_run(&t, wt, "c", 0, &r), -EINVAL);
 }
 
-/* The default finder runs the kernel parser; plain output is never a crash. */
+/* A KASAN report on the console, as a kernel under test prints it. */
+static const char kasan_console[] =
+	"[    0.000000] Linux version 6.1.0 (test@host) #1 SMP\n"
+	"[   55.468844] ==================================================================\n"
+	"[   55.476243] BUG: KASAN: use-after-free in consume_skb+0x39f/0x530 net/core/skbuff.c:880\n"
+	"[   55.484627] Read of size 4 at addr ffff8801cbeda574 by task syz-executor2/4676\n"
+	"[   55.490296] \n"
+	"[   55.490300] CPU: 0 PID: 4676 Comm: syz-executor2 Not tainted 6.1.0 #1\n"
+	"[   55.490310] Call Trace:\n"
+	"[   55.490320]  <TASK>\n"
+	"[   55.490330]  dump_stack_lvl+0x100/0x150 lib/dump_stack.c:106\n"
+	"[   55.490340]  print_report+0x150/0x500 mm/kasan/report.c:395\n"
+	"[   55.490350]  kasan_report+0x100/0x140 mm/kasan/report.c:495\n"
+	"[   55.490360]  consume_skb+0x39f/0x530 net/core/skbuff.c:880\n"
+	"[   55.490370]  netlink_recvmsg+0x100/0x200 net/netlink/af_netlink.c:1990\n"
+	"[   55.490380]  __sys_recvmsg+0x100/0x200 net/socket.c:2700\n"
+	"[   55.490390]  do_syscall_64+0x30/0x80 arch/x86/entry/common.c:50\n"
+	"[   55.490400]  </TASK>\n"
+	"[   55.497470] \n"
+	"[   55.497480] Allocated by task 4655:\n"
+	"[   55.499957]  kmem_cache_alloc+0x100/0x200 mm/slub.c:3400\n"
+	"[   55.502578] \n"
+	"[   55.502580] Freed by task 4655:\n"
+	"[   55.504709]  kmem_cache_free+0x100/0x200 mm/slub.c:3500\n"
+	"[   55.507369] \n"
+	"[   55.507370] Memory state around the buggy address:\n"
+	"[   55.507380] ==================================================================\n";
+
+/* The default finder runs the kernel parser: plain output is no crash, an oops is. */
 static void test_default_finder(void **state)
 {
 	struct kb_local_test t = { .shell_cmd = "echo all good; echo still good" };
 	struct kb_run_result r;
+	char *console = kb_xasprintf("%s/console.txt", wt);
 
 	(void)state;
 	assert_int_equal(kb_local_run(&t, wt, "c", 0, &r), 0);
 	assert_int_equal(r.outcome, KB_RUN_OK);
 	kb_run_result_clear(&r);
+
+	assert_int_equal(kb_write_file(console, kasan_console, strlen(kasan_console)), 0);
+	t.shell_cmd = "echo starting test; cat console.txt; echo test done; exit 0";
+	assert_int_equal(kb_local_run(&t, wt, "c", 1, &r), 0);
+	assert_int_equal(r.outcome, KB_RUN_CRASH);
+	assert_string_equal(r.title, "KASAN: use-after-free Read in consume_skb");
+	assert_int_equal(r.exit_status, 0);
+	kb_run_result_clear(&r);
+	free(console);
 }
 
 static void test_describe(void **state)
