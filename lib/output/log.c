@@ -8,6 +8,7 @@
 #include <string.h>
 #include "output/golang.h"
 #include "output/log.h"
+#include "run/run.h"
 
 void kb_log_line(struct kb_buf *b, const char *fmt, ...)
 {
@@ -69,6 +70,18 @@ void kb_log_runs(struct kb_buf *b, const char *const *verdicts, size_t n)
 	}
 	for (size_t i = 0; i < n; i++)
 		kb_log_line(b, "run #%zu: %s", i, verdicts[i]);
+}
+
+void kb_log_run_results(struct kb_buf *b, const struct kb_run_result *runs, size_t n)
+{
+	char **v = kb_xcalloc(n + 1, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = kb_run_result_describe(&runs[i]);
+	kb_log_runs(b, (const char *const *)v, n);
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 void kb_log_git_start(struct kb_buf *b, const char *bad, const char *const *good, size_t n_good)

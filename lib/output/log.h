@@ -43,6 +43,11 @@ void kb_log_testing_release(struct kb_buf *b, const char *tag);
  */
 void kb_log_runs(struct kb_buf *b, const char *const *verdicts, size_t n);
 
+struct kb_run_result;
+
+/* kb_log_runs() over the reference wording of each result ("OK", "crashed: T", ...). */
+void kb_log_run_results(struct kb_buf *b, const struct kb_run_result *runs, size_t n);
+
 /* "# git bisect start BAD GOOD..." */
 void kb_log_git_start(struct kb_buf *b, const char *bad, const char *const *good, size_t n_good);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "output/recipients.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 #define MAX_ENTRIES 100000
 
@@ -64,7 +65,8 @@ static struct entry *new_entry(struct kb_maintainers *m, const char *name, size_
 	return e;
 }
 
-static int add_tag(struct entry *e, char type, const char *v, size_t len, unsigned lineno)
+static int add_tag(struct entry *e, char type, const char *v, size_t len, const char *name,
+		   unsigned lineno)
 {
 	struct tag t = { .type = type, .value = kb_xstrndup(v, len) };
 
@@ -77,8 +79,8 @@ static int add_tag(struct entry *e, char type, const char *v, size_t len, unsign
 		if (!t.re) {
 			PCRE2_UCHAR msg[256];
 			pcre2_get_error_message(code, msg, sizeof(msg));
-			int r = kb_error_set(-EINVAL, "MAINTAINERS:%u: bad %c: regex '%s': %s",
-					     lineno, type, t.value, (const char *)msg);
+			int r = kb_error_set(-EINVAL, "%s:%u: bad %c: regex '%s': %s", name, lineno,
+					     type, t.value, (const char *)msg);
 			free(t.value);
 			return r;
 		}
@@ -88,7 +90,7 @@ static int add_tag(struct entry *e, char type, const char *v, size_t len, unsign
 	return 0;
 }
 
-int kb_maintainers_parse(const char *text, size_t len, struct kb_maintainers **ret)
+static int parse(const char *text, size_t len, const char *name, struct kb_maintainers **ret)
 {
 	struct kb_maintainers *m = kb_xcalloc(1, sizeof(*m));
 	struct entry *cur = NULL;
@@ -125,7 +127,7 @@ int kb_maintainers_parse(const char *text, size_t len, struct kb_maintainers **r
 			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 				ve--;
 			if (tag_used(p[0]) && v < ve) {
-				int r = add_tag(cur, p[0], v, (size_t)(ve - v), lineno);
+				int r = add_tag(cur, p[0], v, (size_t)(ve - v), name, lineno);
 				if (r < 0) {
 					kb_maintainers_free(m);
 					return r;
@@ -141,6 +143,22 @@ int kb_maintainers_parse(const char *text, size_t len, struct kb_maintainers **r
 	}
 	*ret = m;
 	return 0;
+}
+
+int kb_maintainers_parse(const char *text, size_t len, struct kb_maintainers **ret)
+{
+	return parse(text, len, "MAINTAINERS", ret);
+}
+
+int kb_maintainers_load(const char *path, struct kb_maintainers **ret)
+{
+	struct kb_buf text = KB_BUF_INIT;
+	int r = kb_read_file(path, &text);
+
+	if (r >= 0)
+		r = parse(text.buf, text.len, path, ret);
+	kb_buf_release(&text);
+	return r;
 }
 
 size_t kb_maintainers_count(const struct kb_maintainers *m)

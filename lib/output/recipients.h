@@ -76,6 +76,8 @@ struct kb_maintainers;
 
 /* 0 or -errno (a bad N:/K: regex: message names the line). */
 int kb_maintainers_parse(const char *text, size_t len, struct kb_maintainers **ret) KB_MUST_CHECK;
+/* Read and parse the file at @path.  0 or -errno (message names the file). */
+int kb_maintainers_load(const char *path, struct kb_maintainers **ret) KB_MUST_CHECK;
 void kb_maintainers_free(struct kb_maintainers *m);
 
 size_t kb_maintainers_count(const struct kb_maintainers *m);

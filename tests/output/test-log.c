@@ -11,6 +11,7 @@
 #include <string.h>
 #include "output/golang.h"
 #include "output/log.h"
+#include "run/run.h"
 #include "util/fs.h"
 
 static struct kb_buf ref_uring = KB_BUF_INIT, ref_wq = KB_BUF_INIT;
@@ -133,6 +134,27 @@ static void test_runs(void **state)
 	kb_buf_reset(&b);
 	kb_log_runs(&b, mixed, 3);
 	assert_string_equal(b.buf, "run #0: crashed: T\nrun #1: OK\nrun #2: boot failed: B\n");
+	kb_buf_release(&b);
+}
+
+static void test_run_results(void **state)
+{
+	struct kb_buf b = KB_BUF_INIT;
+	struct kb_run_result r[3] = {
+		{ .outcome = KB_RUN_CRASH, .title = (char *)"general protection fault in x" },
+		{ .outcome = KB_RUN_OK },
+		{ .outcome = KB_RUN_TEST_FAIL, .title = (char *)"KFENCE: use-after-free in y" },
+	};
+
+	(void)state;
+	kb_log_run_results(&b, r, 3);
+	assert_string_equal(b.buf,
+			    "run #0: crashed: general protection fault in x\n"
+			    "run #1: OK\n"
+			    "run #2: basic kernel testing failed: KFENCE: use-after-free in y\n");
+	kb_buf_reset(&b);
+	kb_log_run_results(&b, r + 1, 1);
+	assert_string_equal(b.buf, "all runs: OK\n");
 	kb_buf_release(&b);
 }
 
@@ -302,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_bisecting_plural),
 		cmocka_unit_test(test_estimate_steps),
 		cmocka_unit_test(test_runs),
+		cmocka_unit_test(test_run_results),
 		cmocka_unit_test(test_ref_uring_step),
 		cmocka_unit_test(test_ref_uring_runs),
 		cmocka_unit_test(test_ref_uring_tail),

@@ -8,6 +8,7 @@
 #include "output/log.h"
 #include "output/recipients.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 /* "to: a b | cc: c" for compact assertions */
 static char *dump(const struct kb_recipients *r)
@@ -317,6 +318,31 @@ static void test_maintainers_errors(void **state)
 	kb_maintainers_free(m);
 }
 
+static void test_maintainers_load(void **state)
+{
+	char dir[] = "/tmp/kb-test-maint-XXXXXX";
+	struct kb_maintainers *m = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	char *path = kb_xasprintf("%s/MAINTAINERS", dir);
+	assert_true(kb_maintainers_load(path, &m) < 0);
+	assert_non_null(strstr(kb_error_last(), path));
+	assert_int_equal(kb_write_file(path, maintainers, sizeof(maintainers) - 1), 0);
+	assert_int_equal(kb_maintainers_load(path, &m), 0);
+	assert_int_equal(kb_maintainers_count(m), 4);
+	kb_maintainers_free(m);
+	const char *bad = "A\nK:\t[\n";
+	assert_int_equal(kb_write_file(path, bad, strlen(bad)), 0);
+	assert_int_equal(kb_maintainers_load(path, &m), -EINVAL);
+	char *want = kb_xasprintf(
+		"%s:2: bad K: regex '[': missing terminating ] for character class", path);
+	assert_string_equal(kb_error_last(), want);
+	free(want);
+	free(path);
+	assert_int_equal(kb_rm_rf(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_maintainers_uring),
 		cmocka_unit_test(test_maintainers_rest_and_lists),
 		cmocka_unit_test(test_maintainers_errors),
+		cmocka_unit_test(test_maintainers_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
