@@ -45,11 +45,21 @@ static int sha256_once(const void *data, size_t len, unsigned char md[32])
 	return 0;
 }
 
+/* Finish @ctx into 64 hex digits. */
+static int final_hex(EVP_MD_CTX *ctx, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32)
+		return kb_error_set(-EIO, "SHA-256 failed (libcrypto)");
+	to_hex(md, 32, out);
+	return 0;
+}
+
 static int hash_fd_content(int fd, const char *path, char out[65])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[32];
-	unsigned int mdlen = 0;
 	char chunk[65536];
 	int ret = 0;
 
@@ -77,11 +87,7 @@ static int hash_fd_content(int fd, const char *path, char out[65])
 			goto out;
 		}
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32) {
-		ret = kb_error_set(-EIO, "SHA-256 failed (libcrypto)");
-		goto out;
-	}
-	to_hex(md, 32, out);
+	ret = final_hex(ctx, out);
 out:
 	EVP_MD_CTX_free(ctx);
 	return ret;
@@ -157,8 +163,6 @@ int kb_signature_elf(const char *path, char out[65])
 int kb_signature_artifacts(const char *dir, const char *const *paths, size_t n, char out[65])
 {
 	EVP_MD_CTX *ctx = NULL;
-	unsigned char md[32];
-	unsigned int mdlen = 0;
 	char sig[65];
 	int ret = 0;
 
@@ -192,11 +196,7 @@ int kb_signature_artifacts(const char *dir, const char *const *paths, size_t n, 
 			goto out;
 		}
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32) {
-		ret = kb_error_set(-EIO, "SHA-256 failed (libcrypto)");
-		goto out;
-	}
-	to_hex(md, 32, out);
+	ret = final_hex(ctx, out);
 out:
 	EVP_MD_CTX_free(ctx);
 	return ret;
