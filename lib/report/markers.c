@@ -202,8 +202,9 @@ int kb_marker_find(const char *out, size_t len, size_t pos, size_t *ls, size_t *
 		size_t start = j, end = nl ? (size_t)(nl - out) : len;
 		int idx;
 
-		while (start > pos && out[start - 1] != '\n')
-			start--;
+		const char *bol = start > pos ? memrchr(out + pos, '\n', start - pos) : NULL;
+
+		start = bol ? (size_t)(bol - out) + 1 : pos;
 		idx = kb_marker_match_line(out + start, end - start);
 		if (idx != KB_NO_MARKER) {
 			*ls = start;

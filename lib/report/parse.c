@@ -17,6 +17,7 @@
 #include "util/error.h"
 
 #define BODY_CAP    (8u << 20) /* report body bytes kept */
+#define LINE_CAP    (256u << 10) /* bytes of one line copied into a report */
 #define PREFIX_SCAN (1u << 20) /* how far back prefix lines are searched */
 
 enum ctx_kind { CTX_RAW, CTX_CONSOLE, CTX_ID };
@@ -139,6 +140,8 @@ static void strip_line(const char *raw, size_t n, struct kb_buf *tmp, struct sli
 	const char *s;
 
 	kb_buf_reset(tmp);
+	/* Kernel lines are short; only junk is this long, and only its head matters. */
+	n = KB_MIN(n, (size_t)LINE_CAP);
 	if (memchr(raw, '\r', n)) {
 		for (size_t i = 0; i < n; i++)
 			if (raw[i] != '\r')
@@ -261,7 +264,7 @@ static pthread_once_t parse_once = PTHREAD_ONCE_INIT;
  * context, non-empty and not questionable.  Walks backwards, bounded.
  */
 static void collect_prefix(const char *out, size_t pos, size_t ls, const struct lctx *c,
-			   const char *cline, struct kb_buf *prefix)
+			   struct kb_buf *prefix)
 {
 	size_t max = c->kind == CTX_ID && !c->cpu ? 50 : 5;
 	size_t *starts = kb_xcalloc(max, sizeof(*starts)), *lens = kb_xcalloc(max, sizeof(*lens));
@@ -270,7 +273,6 @@ static void collect_prefix(const char *out, size_t pos, size_t ls, const struct 
 	char idbuf[64];
 	size_t n = 0, e = ls, limit = ls > pos + PREFIX_SCAN ? ls - PREFIX_SCAN : pos;
 
-	(void)cline;
 	/* The context id points into the oops line copy; keep our own. */
 	if (want.kind == CTX_ID) {
 		want.idlen = KB_MIN(want.idlen, sizeof(idbuf));
@@ -278,11 +280,11 @@ static void collect_prefix(const char *out, size_t pos, size_t ls, const struct 
 		want.id = idbuf;
 	}
 	while (e > limit && n < max) {
-		size_t s = e - 1; /* e-1 is the '\n' ending the previous line */
+		/* out[e - 1] is the '\n' ending the line before e. */
+		const char *nl = e - 1 > limit ? memrchr(out + limit, '\n', e - 1 - limit) : NULL;
+		size_t s = nl ? (size_t)(nl - out) + 1 : limit;
 		struct sline sl;
 
-		while (s > pos && out[s - 1] != '\n')
-			s--;
 		strip_line(out + s, e - 1 - s, &tmp, &sl);
 		if (same_ctx(&sl.ctx, &want) && sl.len && !sl.questionable) {
 			starts[n] = s;
@@ -503,7 +505,7 @@ int kb_report_parse(const char *out, size_t len, size_t pos, struct kb_report **
 			c.id = idbuf;
 		}
 	}
-	collect_prefix(out, pos, ls, &c, NULL, &prefix);
+	collect_prefix(out, pos, ls, &c, &prefix);
 	build_body(out, len, ls, le, &c, &b);
 	kb_title_extract(b.text.buf, b.window, marker, &t);
 
