@@ -565,8 +565,8 @@ static int parse_test(const struct ctx *x, json_t *test, struct kb_config *c)
 	    (r = get_seconds(x, test, "test", "timeout", &c->test.timeout)) < 0)
 		return r;
 	/* a VM backend only makes sense for kernels */
-	if (strcmp(c->test.backend, "local") &&
-	    (c->kind != KB_CONFIG_LINUX || strcmp(c->test.backend, "qemu")))
+	if (strcmp(c->test.backend, "local") != 0 &&
+	    (c->kind != KB_CONFIG_LINUX || strcmp(c->test.backend, "qemu") != 0))
 		return err_at(x, "test.backend", false, "\"test.backend\" must be %s",
 			      c->kind == KB_CONFIG_LINUX ? "\"local\" or \"qemu\"" : "\"local\"");
 	return 0;
@@ -577,8 +577,8 @@ static int parse_repo(const struct ctx *x, json_t *root, struct kb_config *c)
 	_cleanup_free_ char *repo = NULL;
 	int r = get_string(x, root, "", "repo", true, &repo);
 
-	if (r < 0)
-		return r;
+	if (r < 0 || !repo)
+		return r < 0 ? r : missing(x, "", "repo");
 	_cleanup_free_ char *joined = kb_config_resolve(c, repo);
 	char *real = realpath(joined, NULL);
 	if (!real || !kb_is_dir(real)) {
@@ -697,8 +697,11 @@ static int config_hash(struct kb_config *c)
 	json_decref(j);
 	if (!text || !EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
 		return kb_error_set(-ENOMEM, "cannot hash the config");
-	for (unsigned i = 0; i < mdlen; i++)
-		snprintf(c->hash + 2 * i, 3, "%02x", md[i]);
+	for (size_t i = 0; i < mdlen; i++) {
+		c->hash[2 * i] = "0123456789abcdef"[md[i] >> 4];
+		c->hash[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
+	c->hash[64] = '\0';
 	return 0;
 }
 
