@@ -164,11 +164,12 @@ static void backref(struct dm *d, void (*fn)(struct dm *))
 	d->pos = save;
 }
 
-static void generic_args(struct dm *d)
+/* Items until 'E', separated by ", ", between @open and @close. */
+static void seq(struct dm *d, const char *open, const char *close, void (*item)(struct dm *))
 {
 	bool first = true;
 
-	emits(d, "<");
+	emits(d, open);
 	while (!d->err && !eat(d, 'E')) {
 		if (d->pos >= d->len) {
 			d->err = true;
@@ -177,25 +178,46 @@ static void generic_args(struct dm *d)
 		if (!first)
 			emits(d, ", ");
 		first = false;
-		if (eat(d, 'L')) {
-			base62(d);
-			emits(d, "'_");
-		} else if (eat(d, 'K')) {
-			/* const generic: type then hex value */
-			if (eat(d, 'p')) {
-				emits(d, "_");
-			} else {
-				rust_type(d);
-				eat(d, 'n');
-				while (isxdigit(peek(d)))
-					d->pos++;
-				eat(d, '_');
-			}
-		} else {
-			rust_type(d);
-		}
+		item(d);
 	}
-	emits(d, ">");
+	emits(d, close);
+}
+
+/* A constant (array length, const generic): its type, then hex digits. */
+static void const_value(struct dm *d)
+{
+	rust_type(d);
+	eat(d, 'n');
+	while (isxdigit(peek(d)))
+		d->pos++;
+	eat(d, '_');
+}
+
+static void generic_arg(struct dm *d)
+{
+	if (eat(d, 'L')) {
+		base62(d);
+		emits(d, "'_");
+	} else if (eat(d, 'K')) {
+		if (eat(d, 'p'))
+			emits(d, "_");
+		else
+			const_value(d);
+	} else {
+		rust_type(d);
+	}
+}
+
+/* The path of an impl block: parsed but not shown ("<T as Trait>" is). */
+static void skip_path(struct dm *d)
+{
+	struct kb_buf *save = d->out, skip = KB_BUF_INIT;
+
+	disambiguator(d);
+	d->out = &skip;
+	rust_path(d);
+	d->out = save;
+	kb_buf_release(&skip);
 }
 
 static void rust_path(struct dm *d)
@@ -235,29 +257,13 @@ static void rust_path(struct dm *d)
 		break;
 	}
 	case 'M': /* inherent impl: <T> */
-		disambiguator(d);
-		{
-			struct kb_buf *save = d->out, skip = KB_BUF_INIT;
-
-			d->out = &skip; /* the impl's own path is not shown */
-			rust_path(d);
-			d->out = save;
-			kb_buf_release(&skip);
-		}
+		skip_path(d);
 		emits(d, "<");
 		rust_type(d);
 		emits(d, ">");
 		break;
 	case 'X': /* trait impl: <T as Trait> */
-		disambiguator(d);
-		{
-			struct kb_buf *save = d->out, skip = KB_BUF_INIT;
-
-			d->out = &skip;
-			rust_path(d);
-			d->out = save;
-			kb_buf_release(&skip);
-		}
+		skip_path(d);
 		emits(d, "<");
 		rust_type(d);
 		emits(d, " as ");
@@ -275,7 +281,7 @@ static void rust_path(struct dm *d)
 		rust_path(d);
 		if (!d->in_type)
 			emits(d, "::");
-		generic_args(d);
+		seq(d, "<", ">", generic_arg);
 		break;
 	case 'B':
 		backref(d, rust_path);
@@ -366,28 +372,10 @@ static void rust_type(struct dm *d)
 		emits(d, "[");
 		rust_type(d);
 		emits(d, "; _]");
-		/* the length constant */
-		rust_type(d);
-		eat(d, 'n');
-		while (isxdigit(peek(d)))
-			d->pos++;
-		eat(d, '_');
+		const_value(d);
 	} else if (c == 'T') {
-		bool first = true;
-
 		d->pos++;
-		emits(d, "(");
-		while (!d->err && !eat(d, 'E')) {
-			if (d->pos >= d->len) {
-				d->err = true;
-				break;
-			}
-			if (!first)
-				emits(d, ", ");
-			first = false;
-			rust_type(d);
-		}
-		emits(d, ")");
+		seq(d, "(", ")", rust_type);
 	} else if (c == 'B') {
 		d->pos++;
 		backref(d, rust_type);
