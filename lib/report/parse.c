@@ -10,7 +10,6 @@
  * body is capped (BODY_CAP); end tracking still covers the whole output.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
 #include "report/report-int.h"
 #include "util/buf.h"
@@ -248,7 +247,7 @@ static struct kb_re suppressions[] = {
 	{ "panic: .*cannot allocate memory" },
 };
 
-static void compile_parse_tables(void)
+void kb_parse_init(void)
 {
 	kb_re_compile(&ts_re);
 	kb_re_compile(&executor_re);
@@ -256,8 +255,6 @@ static void compile_parse_tables(void)
 	for (size_t i = 0; i < KB_ARRAY_SIZE(suppressions); i++)
 		kb_re_compile(&suppressions[i]);
 }
-
-static pthread_once_t parse_once = PTHREAD_ONCE_INIT;
 
 /*
  * Prefix lines (spec 4.2): the last max lines before ls with the oops
@@ -488,7 +485,6 @@ int kb_report_parse(const char *out, size_t len, size_t pos, struct kb_report **
 	if (pos >= len)
 		return 0;
 	kb_re_init();
-	pthread_once(&parse_once, compile_parse_tables);
 	marker = find_oops(out, len, pos, &ls, &le);
 	if (marker == KB_NO_MARKER)
 		return 0;

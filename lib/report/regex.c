@@ -148,6 +148,7 @@ static void init_all(void)
 	kb_markers_init();
 	kb_formats_init();
 	kb_normalize_init();
+	kb_parse_init();
 }
 
 void kb_re_init(void)

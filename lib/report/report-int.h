@@ -84,4 +84,7 @@ size_t kb_stack_start_kind(const char *line, size_t len, size_t *kinds);
 char *kb_title_normalize(const char *s);
 void kb_normalize_init(void);
 
+/* Parser tables (parse.c). */
+void kb_parse_init(void);
+
 #endif

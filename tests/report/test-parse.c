@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <string.h>
 #include "report/report.h"
 #include "util/buf.h"
@@ -396,6 +397,65 @@ static void test_panic(void **state)
 	kb_report_free(r);
 }
 
+static void test_boot_time_panic(void **state)
+{
+	static const char log[] =
+		"[    0.000000] Linux version 6.1.0 (gcc 12)\n"
+		"[    1.234567] VFS: Cannot open root device \"sda1\" or unknown-block(0,0): error -6\n"
+		"[    1.234600] Please append a correct \"root=\" boot option\n"
+		"[    1.234700] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n"
+		"[    1.234800] CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0 #1\n"
+		"[    1.234900] Call Trace:\n"
+		"[    1.235000]  dump_stack_lvl+0x1/0x2\n"
+		"[    1.235100]  panic+0x1/0x2\n"
+		"[    1.235200]  mount_block_root+0x1/0x2\n"
+		"[    1.235300]  prepare_namespace+0x1/0x2\n";
+	struct kb_report *r;
+
+	(void)state;
+	r = parse1(log);
+	assert_string_equal(r->title,
+			    "kernel panic: VFS: Unable to mount root fs on unknown-block(NUM,NUM)");
+	assert_string_equal(r->type, "DoS");
+	assert_true(r->panicked);
+	assert_false(r->corrupted);
+	assert_int_equal(r->start, strstr(log, "[    1.234700]") - log);
+	kb_report_free(r);
+}
+
+static void *parse_thread(void *arg)
+{
+	struct kb_report *r = NULL;
+	char *title = NULL;
+
+	for (int i = 0; i < 50; i++) {
+		if (kb_report_parse(arg, strlen(arg), 0, &r) != 1)
+			return NULL;
+		free(title);
+		title = kb_xstrdup(r->title);
+		kb_report_free(r);
+	}
+	return title;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t t[4];
+
+	(void)state;
+	/* the regex tables are compiled lazily, once, by whichever thread comes first */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, parse_thread, (void *)warning_log), 0);
+	for (int i = 0; i < 4; i++) {
+		void *title;
+
+		assert_int_equal(pthread_join(t[i], &title), 0);
+		assert_non_null(title);
+		assert_string_equal(title, "WARNING in dev_close_many");
+		free(title);
+	}
+}
+
 static void test_panic_tail_cut(void **state)
 {
 	struct kb_buf log = KB_BUF_INIT;
@@ -687,6 +747,8 @@ static void test_normalization(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* first, so that the lazy one-time init races between threads */
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_kasan),
 		cmocka_unit_test(test_kmsan),
 		cmocka_unit_test(test_kcsan),
@@ -702,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_soft_lockup),
 		cmocka_unit_test(test_kernel_bug),
 		cmocka_unit_test(test_panic),
+		cmocka_unit_test(test_boot_time_panic),
 		cmocka_unit_test(test_panic_tail_cut),
 		cmocka_unit_test(test_memory_leak),
 		cmocka_unit_test(test_boot_reboot),
