@@ -105,8 +105,8 @@ static int exec_sql(struct kb_journal *j, const char *sql)
 	return rc == SQLITE_OK ? 0 : db_error(j, rc, sql);
 }
 
-/* The integer result of a single-value query (a PRAGMA). */
-static int query_int(struct kb_journal *j, const char *sql, long long *val)
+/* The @n integers of a one-row query; one statement reads one snapshot. */
+static int query_ints(struct kb_journal *j, const char *sql, long long *val, int n)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(j->db, sql, -1, &st, NULL);
@@ -114,7 +114,8 @@ static int query_int(struct kb_journal *j, const char *sql, long long *val)
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
-			*val = sqlite3_column_int64(st, 0);
+			for (int i = 0; i < n; i++)
+				val[i] = sqlite3_column_int64(st, i);
 			rc = SQLITE_OK;
 		}
 	}
@@ -131,7 +132,7 @@ static int create_schema(struct kb_journal *j)
 	ret = exec_sql(j, "BEGIN IMMEDIATE");
 	if (ret < 0)
 		return ret;
-	rc = query_int(j, "PRAGMA user_version", &version);
+	rc = query_ints(j, "PRAGMA user_version", &version, 1);
 	if (rc != SQLITE_OK) {
 		ret = db_error(j, rc, "reading the schema version");
 		goto rollback;
@@ -155,14 +156,43 @@ rollback:
 	return ret;
 }
 
+/*
+ * Switch to WAL (a property of the file, so only its creator really does it).
+ * SQLite does not call the busy handler for this switch when another
+ * connection holds a lock, since waiting could dead-lock; retry ourselves.
+ * journal_mode answers with the mode in effect; a file system that refuses
+ * WAL leaves the rollback journal, which is slower but just as safe.
+ */
+static int set_wal(struct kb_journal *j)
+{
+	int rc = SQLITE_OK;
+
+	for (int tries = 0; tries < 300; tries++) {
+		rc = sqlite3_exec(j->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		usleep(100 * 1000);
+	}
+	return rc == SQLITE_OK ? 0 : db_error(j, rc, "switching to WAL");
+}
+
 static int check_and_setup(struct kb_journal *j)
 {
-	long long app_id = 0, version = 0, tables = 0;
+	long long v[3] = { 0, 0, 0 };
+	long long app_id, version, tables;
 	int rc, ret;
 
 	sqlite3_busy_timeout(j->db, 30000);
-	/* the first read of the header tells a foreign file from a journal */
-	rc = query_int(j, "PRAGMA application_id", &app_id);
+	/*
+	 * The first read of the header tells a foreign file from a journal.
+	 * All three values come from one snapshot: another process may be
+	 * creating the schema right now.
+	 */
+	rc = query_ints(j,
+			"SELECT (SELECT application_id FROM pragma_application_id),"
+			" (SELECT user_version FROM pragma_user_version),"
+			" (SELECT count(*) FROM sqlite_master)",
+			v, 3);
 	if ((rc & 0xff) == SQLITE_NOTADB)
 		return kb_error_set(-EINVAL,
 				    "journal '%s' is not a kbisect journal (not an SQLite "
@@ -170,11 +200,9 @@ static int check_and_setup(struct kb_journal *j)
 				    j->path);
 	if (rc != SQLITE_OK)
 		return db_error(j, rc, "reading the header");
-	rc = query_int(j, "PRAGMA user_version", &version);
-	if (rc == SQLITE_OK)
-		rc = query_int(j, "SELECT count(*) FROM sqlite_master", &tables);
-	if (rc != SQLITE_OK)
-		return db_error(j, rc, "reading the schema version");
+	app_id = v[0];
+	version = v[1];
+	tables = v[2];
 	if (app_id != KB_JOURNAL_APP_ID && (app_id != 0 || tables > 0))
 		return kb_error_set(-EINVAL,
 				    "journal '%s' is not a kbisect journal (another program's "
@@ -186,8 +214,7 @@ static int check_and_setup(struct kb_journal *j)
 				    "kbisect knows %d): upgrade kbisect or use another workdir",
 				    j->path, version, KB_JOURNAL_SCHEMA);
 
-	/* journal_mode answers with the mode in effect; keep going if WAL is refused */
-	ret = exec_sql(j, "PRAGMA journal_mode = WAL");
+	ret = set_wal(j);
 	if (ret < 0)
 		return ret;
 	ret = exec_sql(j, "PRAGMA synchronous = FULL");

@@ -270,6 +270,52 @@ static void test_threads(void **state)
 	free(p);
 }
 
+/* Several processes create and write one new journal at the same time. */
+static void test_processes(void **state)
+{
+	char *p = jpath("procs.db");
+	pid_t pids[3];
+	struct kb_journal *j;
+	struct kb_journal_run *runs;
+	size_t n;
+
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		pids[k] = fork();
+		assert_true(pids[k] >= 0);
+		if (pids[k] == 0) {
+			char commit[16];
+			int bad = 0;
+
+			snprintf(commit, sizeof(commit), "p%d", k);
+			if (kb_journal_open(p, &j) < 0) {
+				fprintf(stderr, "child %d: %s\n", k, kb_error_last());
+				_exit(2);
+			}
+			for (unsigned i = 0; i < 20; i++) {
+				struct kb_run_result r = { .outcome = KB_RUN_OK };
+
+				bad |= kb_journal_put_run(j, commit, "s", "k", i, &r) < 0;
+			}
+			kb_journal_close(j);
+			_exit(bad ? 3 : 0);
+		}
+	}
+	for (int k = 0; k < 3; k++) {
+		int status;
+
+		assert_int_equal(waitpid(pids[k], &status, 0), pids[k]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(kb_journal_open(p, &j), 0);
+	assert_int_equal(kb_journal_get_runs(j, NULL, "s", "k", &runs, &n), 0);
+	assert_int_equal(n, 60);
+	kb_journal_runs_free(runs, n);
+	kb_journal_close(j);
+	free(p);
+}
+
 #define CRASH_N 150
 
 /* In the forked writer: record CRASH_N results, report each on @fd once committed. */
@@ -401,7 +447,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builds_runs_meta), cmocka_unit_test(test_key),
 		cmocka_unit_test(test_open_errors),	 cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_crash_resume),
+		cmocka_unit_test(test_processes),	 cmocka_unit_test(test_crash_resume),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
