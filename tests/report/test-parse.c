@@ -545,6 +545,76 @@ static void test_no_crash(void **state)
 	assert_int_equal(kb_report_parse("", 0, 0, &r), 0);
 }
 
+/* The 29 marker headers of the spec (section 3). */
+static const char *const headers[] = {
+	"BUG:",
+	"WARNING:",
+	"INFO:",
+	"Unable to handle kernel",
+	"general protection fault",
+	"stack segment: ",
+	"Kernel panic",
+	"PANIC: double fault",
+	"rust_kernel: panicked",
+	"kernel BUG",
+	"Kernel BUG",
+	"BUG kmalloc-",
+	"divide error:",
+	"divide_error:",
+	"invalid opcode:",
+	"int3:",
+	"UBSAN:",
+	"Booting the kernel.",
+	"unregister_netdevice: waiting for",
+	"VFS: Close: file count is 0",
+	"VFS: Busy inodes after unmount",
+	"Internal error:",
+	"Unhandled fault:",
+	"Alignment trap:",
+	"trusty: panic",
+	"fatal error:",
+	"SYZFAIL:",
+	"SYZFATAL:",
+	"panic:",
+};
+
+static void test_marker_scan_alignment(void **state)
+{
+	struct kb_buf b = KB_BUF_INIT;
+
+	(void)state;
+	/*
+	 * The scan probes every second byte: a header must be found at any
+	 * alignment, also as the very last bytes of the input (no newline),
+	 * after a line the suppressions reject, and when parsing from an odd
+	 * offset.
+	 */
+	for (size_t h = 0; h < KB_ARRAY_SIZE(headers); h++) {
+		for (size_t pad = 0; pad < 4; pad++) {
+			struct kb_report *r = NULL;
+			size_t hstart;
+
+			kb_buf_reset(&b);
+			kb_buf_addstr(&b, "[ 1.0] ODEBUG: suppressed\nxyz");
+			for (size_t i = 0; i < pad; i++)
+				kb_buf_addch(&b, ' ');
+			hstart = b.len;
+			kb_buf_addstr(&b, headers[h]);
+			assert_true(kb_report_contains_crash(b.buf, b.len));
+			assert_false(kb_report_contains_crash(b.buf, b.len - 1));
+			for (size_t from = 0; from < 3; from++) {
+				assert_int_equal(kb_report_parse(b.buf, b.len, from, &r), 1);
+				assert_int_equal(r->start, strlen("[ 1.0] ODEBUG: suppressed\n"));
+				assert_int_equal(r->end, b.len);
+				kb_report_free(r);
+			}
+			/* starting inside the header: not found any more */
+			assert_int_equal(kb_report_parse(b.buf, b.len, hstart + 1, &r), 0);
+		}
+	}
+	kb_buf_release(&b);
+}
+
 static void test_replay_cut(void **state)
 {
 	static const char log[] = "[ 1.0] BUG: KASAN: use-after-fr\n"
@@ -769,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_memory_leak),
 		cmocka_unit_test(test_boot_reboot),
 		cmocka_unit_test(test_no_crash),
+		cmocka_unit_test(test_marker_scan_alignment),
 		cmocka_unit_test(test_replay_cut),
 		cmocka_unit_test(test_caller_id_interleaving),
 		cmocka_unit_test(test_nul_cr_long_lines),
