@@ -401,9 +401,13 @@ int kb_build_run(const struct kb_build_step *step, const char *worktree, const c
 		set_failure(res, KB_BUILD_INFRA, cause, worktree);
 		return 0;
 	case KB_CHILD_EXEC_FAILED:
-		cause = kb_xasprintf("cannot run build command '%s' in '%s': %s",
-				     step->shell_cmd ? "/bin/sh" : step->argv[0], worktree,
-				     strerror(c.err_no));
+		if (!kb_is_dir(worktree))
+			cause = kb_xasprintf("cannot run build command: no worktree '%s'",
+					     worktree);
+		else
+			cause = kb_xasprintf("cannot run build command '%s' in '%s': %s",
+					     step->shell_cmd ? "/bin/sh" : step->argv[0], worktree,
+					     strerror(c.err_no));
 		res->status = KB_BUILD_INFRA;
 		res->error_lines = KB_TAKE_PTR(cause);
 		return 0;

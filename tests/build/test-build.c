@@ -213,7 +213,8 @@ static void test_build_infra(void **state)
 	step = (struct kb_build_step){ .shell_cmd = "true", .log_dir = logs };
 	assert_int_equal(kb_build_run(&step, "/nonexistent/wt", "nowt", &r), 0);
 	assert_int_equal(r.status, KB_BUILD_INFRA);
-	assert_non_null(strstr(r.error_lines, "/nonexistent/wt"));
+	assert_string_equal(r.error_lines,
+			    "cannot run build command: no worktree '/nonexistent/wt'");
 	kb_build_result_clear(&r);
 
 	/* the log cannot be written: kbisect's own failure */
