@@ -11,10 +11,12 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <ctype.h>
 #include <string.h>
 #include "report/report.h"
 
-static const char file_re[] = "([a-zA-Z0-9_\\-\\./]*[a-zA-Z0-9_\\-]+\\.(c|h)):[0-9]+";
+/* Kernel lines are short; longer ones (garbage) are not looked at. */
+#define MAX_LINE 4096
 
 static const char bad_line_re[] = "(hardirqs|softirqs)\\s+last\\s+(enabled|disabled)|,\\s+at:\\s+|"
 				  "^\\s*#\\d+:|^Register r\\d+ information";
@@ -69,7 +71,7 @@ static const char *const stall_starts[] = { "apic_timer_interrupt+0x", "el1h_64_
 					    "Exception stack" };
 
 struct guilty_re {
-	pcre2_code *file, *bad_line, *ignore;
+	pcre2_code *bad_line, *ignore;
 	pcre2_match_data *md;
 };
 
@@ -83,7 +85,6 @@ static pcre2_code *compile(const char *re)
 
 static void guilty_re_free(struct guilty_re *g)
 {
-	pcre2_code_free(g->file);
 	pcre2_code_free(g->bad_line);
 	pcre2_code_free(g->ignore);
 	pcre2_match_data_free(g->md);
@@ -95,12 +96,11 @@ static int guilty_re_init(struct guilty_re *g)
 
 	for (size_t i = 0; i < KB_ARRAY_SIZE(ignored); i++)
 		kb_buf_addf(&alt, "%s(?:%s)", i ? "|" : "", ignored[i]);
-	g->file = compile(file_re);
 	g->bad_line = compile(bad_line_re);
 	g->ignore = compile(alt.buf);
 	kb_buf_release(&alt);
 	g->md = pcre2_match_data_create(8, NULL);
-	if (!g->file || !g->bad_line || !g->ignore || !g->md) {
+	if (!g->bad_line || !g->ignore || !g->md) {
 		guilty_re_free(g);
 		return -1;
 	}
@@ -119,6 +119,36 @@ static bool deeper(const char *cur, const char *file)
 	size_t dl = slash ? (size_t)(slash + 1 - cur) : 0;
 
 	return !strncmp(file, cur, dl) && strchr(file + dl, '/');
+}
+
+static bool path_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.' || c == '/';
+}
+
+/*
+ * The first "path/file.c:123" (or .h) of a line, as the spec's regex
+ * ([a-zA-Z0-9_\-\./]*[a-zA-Z0-9_\-]+\.(c|h)):[0-9]+ finds it, in one pass:
+ * the path is a whole run of path characters ending in ".c"/".h" right
+ * before ":<digit>".  (The regex backtracks quadratically on long runs.)
+ */
+static bool find_file(const char *l, size_t len, size_t *start, size_t *end)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (path_char(l[i]))
+			continue;
+		if (l[i] == ':' && i + 1 < len && isdigit((unsigned char)l[i + 1]) &&
+		    i - run >= 3 && l[i - 2] == '.' && (l[i - 1] == 'c' || l[i - 1] == 'h') &&
+		    l[i - 3] != '.' && l[i - 3] != '/') {
+			*start = run;
+			*end = i;
+			return true;
+		}
+		run = i + 1;
+	}
+	return false;
 }
 
 /* Lexically clean a path as the kernel's relative paths need it ("a/../b"). */
@@ -161,15 +191,14 @@ static char *extract(struct guilty_re *g, const char *s, size_t len)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		PCRE2_SIZE *ov;
+		size_t fs, fe;
 		char *file;
 
-		if (pcre2_match(g->file, (PCRE2_SPTR)p, l, 0, 0, g->md, NULL) < 0) {
+		if (l > MAX_LINE || !find_file(p, l, &fs, &fe)) {
 			p += l + 1;
 			continue;
 		}
-		ov = pcre2_get_ovector_pointer(g->md);
-		file = kb_xstrndup(p + ov[2], ov[3] - ov[2]);
+		file = kb_xstrndup(p + fs, fe - fs);
 		clean_path(file);
 		if (!fallback)
 			fallback = kb_xstrdup(file);

@@ -400,7 +400,8 @@ static void symbolize_line(struct kb_symbolizer *s, pcre2_code *re, pcre2_match_
 	PCRE2_SIZE *ov;
 	const struct frame *frames = NULL;
 	size_t n = 0;
-	int rc = pcre2_match(re, (PCRE2_SPTR)l, len, 0, 0, md, NULL);
+	/* frame lines are short: do not run the regex over garbage */
+	int rc = len > 1024 ? -1 : pcre2_match(re, (PCRE2_SPTR)l, len, 0, 0, md, NULL);
 
 	if (rc < 4) {
 		kb_buf_add(out, l, len);
