@@ -592,6 +592,9 @@ static void test_confirmation(void **state)
 	dag_destroy(d);
 }
 
+/* Budget of a simulated bisection in cost units (checked before each test, like the reference). */
+static double sim_cap = INFINITY;
+
 /* Drive choose_next against a simulated truth until it stops; returns the last choice. */
 static struct kb_bayes_choice drive(struct kb_bayes *b, const struct kb_dag *d, size_t culprit,
 				    double p1, double p0, uint64_t *rng, unsigned max_steps,
@@ -605,7 +608,7 @@ static struct kb_bayes_choice drive(struct kb_bayes *b, const struct kb_dag *d, 
 	double cost = 0;
 
 	truth_of(d, culprit, truth);
-	for (unsigned step = 0; step < max_steps; step++) {
+	for (unsigned step = 0; step < max_steps && cost < sim_cap; step++) {
 		unsigned t;
 
 		assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
@@ -737,9 +740,21 @@ struct cell_stats {
 	double runs, builds, cost;
 };
 
-/* Reference: verdict.c rules, midpoint search on a linear list, git-like skip. */
+/*
+ * The verdict of the older rules (ktest BISECT_TRIES, syzbot before 2024,
+ * autobisect --repeat): a fixed number of runs, any crash is bad.
+ */
+static enum kb_verdict decide_fixed(const struct kb_verdict_counts *c)
+{
+	return c->bad ? KB_VERDICT_BAD : KB_VERDICT_GOOD;
+}
+
+/*
+ * Reference: verdict.c rules, midpoint search on a linear list, git-like
+ * skip.  With @fixed10, 10 runs everywhere and any crash is bad instead.
+ */
 static void run_reference(size_t n, size_t culprit, double p1, double p0, uint64_t *rng,
-			  const struct kb_bayes_params *p, struct cell_stats *st)
+			  const struct kb_bayes_params *p, struct cell_stats *st, bool fixed10)
 {
 	struct kb_verdict_counts c = { 0 };
 	struct kb_verdict_state vs;
@@ -749,15 +764,17 @@ static void run_reference(size_t n, size_t culprit, double p1, double p0, uint64
 	double cost;
 
 	/* the start commit: 20 runs, must be bad */
-	runs = kb_verdict_runs(true, false, 0);
+	runs = fixed10 ? KB_VERDICT_RUNS : kb_verdict_runs(true, false, 0);
 	c.total = runs;
 	c.bad = simulate_runs(rng, runs, p1);
 	c.good = runs - c.bad;
 	cost = p->cost_build + ceil((double)runs / p->vms) * p->cost_batch;
-	if (kb_verdict_decide(&c, false) != KB_VERDICT_BAD)
+	if ((fixed10 ? decide_fixed(&c) : kb_verdict_decide(&c, false)) != KB_VERDICT_BAD)
 		goto out;
 	kb_verdict_state_init(&vs, &c);
 	while (hi - lo > 1) {
+		if (cost >= sim_cap)
+			goto out;
 		long mid = lo + (hi - lo) / 2, pick = -1;
 		unsigned r;
 		enum kb_verdict v;
@@ -771,14 +788,14 @@ static void run_reference(size_t n, size_t culprit, double p1, double p0, uint64
 		}
 		if (pick < 0)
 			goto out; /* only skipped commits left: inconclusive */
-		r = kb_verdict_runs(false, vs.flaky, 0);
+		r = fixed10 ? KB_VERDICT_RUNS : kb_verdict_runs(false, vs.flaky, 0);
 		c.total = r;
 		c.bad = simulate_runs(rng, r, (size_t)pick >= culprit ? p1 : p0);
 		c.good = r - c.bad;
 		runs += r;
 		builds++;
 		cost += p->cost_build + ceil((double)r / p->vms) * p->cost_batch;
-		v = kb_verdict_decide(&c, vs.flaky);
+		v = fixed10 ? decide_fixed(&c) : kb_verdict_decide(&c, vs.flaky);
 		kb_verdict_state_post(&vs, v, &c);
 		if (v == KB_VERDICT_GOOD)
 			lo = pick;
@@ -886,7 +903,8 @@ static void sweep(double confidence, unsigned trials, bool check, struct cell_st
 
 					run_bayes(d, culprit, p1, p0, &rng, &p, &bs);
 					if (!shape && check)
-						run_reference(n, culprit, p1, p0, &rng, &p, &rs);
+						run_reference(n, culprit, p1, p0, &rng, &p, &rs,
+							      false);
 					dag_destroy(d);
 				}
 				print_cell("bayes", shape ? "merges" : "linear", p1, p0, &bs);
@@ -945,6 +963,76 @@ static void test_simulation_calibration(void **state)
 	assert_true(all.confident_right >= 0.99 * all.confident);
 }
 
+static unsigned doc_trials(void)
+{
+	const char *e = getenv("KBISECT_SIM_DOC_TRIALS");
+
+	if (e && *e)
+		return (unsigned)strtoul(e, NULL, 10);
+	return UNDER_SANITIZER ? 10 : 100;
+}
+
+/*
+ * The setting of the design note's Monte-Carlo table (section 3.3): linear
+ * history, N = 1000, build 8 min, batch 1.3 min, 12 h cap, stop at 0.95;
+ * "fixed10", "syzbot-like" (verdict.c) and the posterior search.  The
+ * posterior search must be at least as accurate as both in every cell (up
+ * to 2 trials of noise) and, when it names a commit, right >= 95% of the
+ * time overall.
+ */
+static void test_simulation_doc_table(void **state)
+{
+	static const double cells[][2] = {
+		{ 0.5, 0 },    { 0.5, 0.01 }, { 0.5, 0.03 }, { 0.2, 0 },
+		{ 0.2, 0.01 }, { 0.1, 0 },    { 0.1, 0.01 },
+	};
+	unsigned trials = doc_trials(), named = 0, named_right = 0;
+	struct kb_bayes_params p;
+	struct kb_dag *d = dag_linear(1000);
+	double t0 = now_sec();
+
+	(void)state;
+	kb_bayes_params_default(&p);
+	p.cost_build = 8;
+	p.cost_batch = 1.3;
+	p.confidence = 0.95;
+	sim_cap = 12 * 60;
+	printf("# design note 3.3 setting: N=1000 linear, 12 h cap, stop at 0.95, %u trials\n",
+	       trials);
+	printf("# p1    p0    fixed10 acc (h) / prec   syzbot-like acc (h) / prec   bayes acc (h) / prec / answered\n");
+	for (size_t i = 0; i < KB_ARRAY_SIZE(cells); i++) {
+		double p1 = cells[i][0], p0 = cells[i][1];
+		uint64_t rng = 777 + 31 * i;
+		struct cell_stats fs = { 0 }, rs = { 0 }, bs = { 0 };
+
+		for (unsigned tr = 0; tr < trials; tr++) {
+			size_t culprit = rng_below(&rng, d->n);
+
+			run_reference(d->n, culprit, p1, p0, &rng, &p, &fs, true);
+			run_reference(d->n, culprit, p1, p0, &rng, &p, &rs, false);
+			run_bayes(d, culprit, p1, p0, &rng, &p, &bs);
+		}
+		printf("# %.2f  %.2f  %.2f (%.1f) / %.2f          %.2f (%.1f) / %.2f               "
+		       "%.2f (%.1f) / %.2f / %.2f\n",
+		       p1, p0, (double)fs.right / trials, fs.cost / trials / 60,
+		       fs.answered ? (double)fs.right / fs.answered : 0, (double)rs.right / trials,
+		       rs.cost / trials / 60, rs.answered ? (double)rs.right / rs.answered : 0,
+		       (double)bs.right / trials, bs.cost / trials / 60,
+		       bs.answered ? (double)bs.right / bs.answered : 0,
+		       (double)bs.answered / trials);
+		fflush(stdout);
+		if (bs.right + 2 < fs.right || bs.right + 2 < rs.right)
+			fail_msg("p1=%g p0=%g: bayes %u right, fixed10 %u, syzbot-like %u", p1, p0,
+				 bs.right, fs.right, rs.right);
+		named += bs.answered;
+		named_right += bs.right;
+	}
+	sim_cap = INFINITY;
+	printf("# bayes precision %u of %u; %.1f s\n", named_right, named, now_sec() - t0);
+	assert_true(named_right >= 0.95 * named);
+	dag_destroy(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -962,6 +1050,7 @@ int main(void)
 		cmocka_unit_test(test_speed_10k),
 		cmocka_unit_test(test_simulation_accuracy),
 		cmocka_unit_test(test_simulation_calibration),
+		cmocka_unit_test(test_simulation_doc_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
