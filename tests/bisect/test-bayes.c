@@ -688,6 +688,151 @@ static double cpu_sec(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* anc[j * (n + 1) + k] = k <= j, by brute force (the good end n is below all) */
+static bool *brute_ancestors(const struct kb_dag *d)
+{
+	size_t n = d->n;
+	bool *anc = kb_xcalloc((n + 1) * (n + 1), sizeof(bool));
+
+	for (size_t j = 0; j <= n; j++) {
+		anc[j * (n + 1) + n] = true;
+		if (j == n)
+			continue;
+		anc[j * (n + 1) + j] = true;
+		for (uint32_t i = d->par_off[j]; i < d->par_off[j + 1]; i++)
+			for (size_t k = 0; k < n; k++)
+				anc[j * (n + 1) + k] |= anc[(size_t)d->par[i] * (n + 1) + k];
+	}
+	return anc;
+}
+
+/*
+ * On random merge-heavy DAGs, A_j (chain sums plus merge bitsets) equals
+ * the brute-force sum of the posterior over the ancestors of j, and a class
+ * of two unrelated commits (no chain root) is bad exactly under their
+ * common ancestors.
+ */
+static void test_mass_matches_brute_force(void **state)
+{
+	uint64_t rng = 4242;
+
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		size_t n = 20 + rng_below(&rng, 60);
+		struct kb_dag *d = dag_random_merges(n, &rng);
+		bool *anc = brute_ancestors(d);
+		struct kb_bayes_params p;
+		struct kb_bayes *b;
+		double *post = kb_xcalloc(n + 1, sizeof(double));
+		double *want = kb_xcalloc(n + 1, sizeof(double));
+		double z;
+		size_t j1, j2;
+
+		kb_bayes_params_default(&p);
+		p.p1_fixed = 0.6;
+		p.p0_fixed = 0.05;
+		b = new_bayes(d, &p);
+		for (size_t k = 0; k < n; k++)
+			assert_int_equal(kb_bayes_set_prior(b, k, rng_unif(&rng)), 0);
+		for (int o = 0; o < 4; o++) {
+			size_t j = rng_below(&rng, n + 1);
+
+			assert_int_equal(kb_bayes_observe(b, j, rng_below(&rng, 4), 3), 0);
+		}
+		kb_bayes_posterior(b, post);
+		for (size_t j = 0; j <= n; j++) {
+			double sum = 0;
+
+			for (size_t k = 0; k <= n; k++)
+				sum += anc[j * (n + 1) + k] ? post[k] : 0;
+			assert_float_equal(kb_bayes_mass_reachable(b, j), sum, 1e-9);
+		}
+
+		/* two commits where neither is an ancestor of the other */
+		do {
+			j1 = rng_below(&rng, n);
+			j2 = rng_below(&rng, n);
+		} while (anc[j1 * (n + 1) + j2] || anc[j2 * (n + 1) + j1]);
+		kb_bayes_free(b);
+		b = new_bayes(d, &p);
+		assert_int_equal(kb_bayes_same_binary(b, j1, j2), 0);
+		assert_int_equal(kb_bayes_observe(b, j2, 2, 2), 0);
+		kb_bayes_posterior(b, post);
+		/* under fixed rates: 0.6^2 where both are bad, 0.05^2 elsewhere */
+		z = 0;
+		for (size_t k = 0; k <= n; k++) {
+			bool bad = anc[j1 * (n + 1) + k] && anc[j2 * (n + 1) + k];
+			double prior = k == n ? p.prior_out : (1 - p.prior_out) / n;
+
+			want[k] = prior * (bad ? 0.36 : 0.0025);
+			z += want[k];
+		}
+		for (size_t k = 0; k <= n; k++)
+			assert_float_equal(post[k], want[k] / z, 1e-12);
+		free(want);
+		kb_bayes_free(b);
+		free(post);
+		free(anc);
+		dag_destroy(d);
+	}
+}
+
+/*
+ * With fixed rates the search step must find the best information per
+ * cost over *all* testable commits and batch counts, although it scores
+ * only built classes and 3 unbuilt commits on each side of q*.
+ */
+static void test_search_is_exhaustive_optimum(void **state)
+{
+	uint64_t rng = 99;
+
+	(void)state;
+	for (int round = 0; round < 30; round++) {
+		size_t n = 30 + rng_below(&rng, 200);
+		struct kb_dag *d = round % 2 ? dag_random_merges(n, &rng) : dag_linear(n);
+		struct kb_bayes_params p;
+		struct kb_bayes_choice ch;
+		struct kb_bayes *b;
+		bool *built = kb_xcalloc(n + 1, sizeof(bool));
+		double best = 0;
+
+		kb_bayes_params_default(&p);
+		p.p1_fixed = 0.2 + 0.6 * rng_unif(&rng);
+		p.p0_fixed = 0.02 * rng_unif(&rng);
+		p.confidence = 1; /* never stop: only the search is under test */
+		b = new_bayes(d, &p);
+		assert_int_equal(kb_bayes_observe(b, d->bad, 20, 40), 0);
+		built[d->bad] = true;
+		for (int o = 0; o < 5; o++) {
+			size_t j = rng_below(&rng, n + 1);
+
+			assert_int_equal(kb_bayes_observe(b, j, rng_below(&rng, 3), 10), 0);
+			built[j] = true;
+		}
+		assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
+		for (size_t j = 0; j <= n; j++) {
+			double a = kb_bayes_mass_reachable(b, j);
+
+			for (unsigned m = 1; m <= p.max_batches; m++) {
+				double cost = m * p.cost_batch + (built[j] ? 0 : p.cost_build);
+				double g = kb_bayes_info_gain(a, m * p.vms, p.p1_fixed, p.p0_fixed);
+
+				best = KB_MAX(best, g / cost);
+			}
+		}
+		if (ch.reason == KB_BAYES_R_SEARCH) {
+			assert_float_equal(ch.gain / ch.cost, best, 1e-9 * best);
+		} else {
+			/* the bad end took the batch: only when the pick would out-run it */
+			assert_int_equal(ch.reason, KB_BAYES_R_CALIBRATE);
+			assert_int_equal(ch.commit, d->bad);
+		}
+		kb_bayes_free(b);
+		free(built);
+		dag_destroy(d);
+	}
+}
+
 static void test_speed_10k(void **state)
 {
 	uint64_t rng = 10000;
@@ -940,6 +1085,8 @@ static void test_simulation_accuracy(void **state)
 	struct cell_stats all = { 0 };
 
 	(void)state;
+	if (!sim_trials())
+		skip();
 	sweep(0.999, sim_trials(), true, &all);
 	printf("# calibration: %u of %u answers with confidence >= 0.99 right\n",
 	       all.confident_right, all.confident);
@@ -956,6 +1103,8 @@ static void test_simulation_calibration(void **state)
 	struct cell_stats all = { 0 };
 
 	(void)state;
+	if (!sim_trials())
+		skip();
 	sweep(0.99, (sim_trials() + 1) / 2, false, &all);
 	printf("# calibration at 0.99: %u of %u answers right\n", all.confident_right,
 	       all.confident);
@@ -992,6 +1141,10 @@ static void test_simulation_doc_table(void **state)
 	double t0 = now_sec();
 
 	(void)state;
+	if (!trials) {
+		dag_destroy(d);
+		skip();
+	}
 	kb_bayes_params_default(&p);
 	p.cost_build = 8;
 	p.cost_batch = 1.3;
@@ -1047,6 +1200,8 @@ int main(void)
 		cmocka_unit_test(test_no_repro),
 		cmocka_unit_test(test_confirmation),
 		cmocka_unit_test(test_untestable_cluster),
+		cmocka_unit_test(test_mass_matches_brute_force),
+		cmocka_unit_test(test_search_is_exhaustive_optimum),
 		cmocka_unit_test(test_speed_10k),
 		cmocka_unit_test(test_simulation_accuracy),
 		cmocka_unit_test(test_simulation_calibration),
