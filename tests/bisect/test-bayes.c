@@ -1112,6 +1112,101 @@ static void test_simulation_calibration(void **state)
 	assert_true(all.confident_right >= 0.99 * all.confident);
 }
 
+/*
+ * Untestable commits and noop commits (same binary as the parent, found out
+ * when both are built, then prior 0), as the engine reports them.  Answers
+ * are either right, or "inconclusive" with a credible set that holds the
+ * culprit; wrong answers stay rare.
+ */
+static void test_simulation_untestable_noop(void **state)
+{
+	unsigned trials = (sim_trials() + 1) / 2, found = 0, right = 0, incon = 0, covered = 0;
+	struct kb_bayes_params p;
+
+	(void)state;
+	if (!trials)
+		skip();
+	kb_bayes_params_default(&p);
+	p.cost_build = 8;
+	p.cost_batch = 1.3;
+	p.confidence = 0.999;
+	for (unsigned tr = 0; tr < 2 * trials; tr++) {
+		uint64_t rng = 5150 + tr;
+		size_t n = 100 + rng_below(&rng, 401);
+		struct kb_dag *d = tr % 2 ? dag_random_merges(n, &rng) : dag_linear(n);
+		bool *noop = kb_xcalloc(n + 1, sizeof(bool));
+		bool *bad = kb_xcalloc(n + 1, sizeof(bool));
+		bool *built = kb_xcalloc(n + 1, sizeof(bool));
+		bool *known = kb_xcalloc(n + 1, sizeof(bool));
+		size_t *set = kb_xcalloc(n + 1, sizeof(size_t));
+		struct kb_bayes *b = new_bayes(d, &p);
+		struct kb_bayes_choice ch = { .action = KB_BAYES_INCONCLUSIVE };
+		double p1 = tr % 4 < 2 ? 0.5 : 0.2, p0 = 0.01;
+		size_t culprit;
+
+		for (size_t j = 0; j + 1 < n; j++) {
+			double u = rng_unif(&rng);
+
+			if (u < 0.08)
+				assert_int_equal(kb_bayes_set_untestable(b, j, true), 0);
+			else if (u < 0.18 && d->par_off[j + 1] - d->par_off[j] == 1)
+				noop[j] = true;
+		}
+		do
+			culprit = rng_below(&rng, n);
+		while (noop[culprit]);
+		truth_of(d, culprit, bad);
+		for (unsigned step = 0; step < 2000; step++) {
+			assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
+			if (ch.action != KB_BAYES_TEST)
+				break;
+			built[ch.commit] = true;
+			assert_int_equal(kb_bayes_observe(b, ch.commit,
+							  simulate_runs(&rng, ch.runs,
+									bad[ch.commit] ? p1 : p0),
+							  ch.runs),
+					 0);
+			/* the engine sees equal signatures once both sides are built */
+			for (size_t j = 0; j < n; j++) {
+				size_t par;
+
+				if (!noop[j] || known[j])
+					continue;
+				par = d->par[d->par_off[j]];
+				if (!built[j] || !built[par])
+					continue;
+				known[j] = true;
+				assert_int_equal(kb_bayes_same_binary(b, j, par), 0);
+				assert_int_equal(kb_bayes_set_prior(b, j, 0), 0);
+			}
+			ch.action = KB_BAYES_INCONCLUSIVE;
+		}
+		if (ch.action == KB_BAYES_FOUND) {
+			found++;
+			right += ch.commit == culprit;
+		} else {
+			size_t cnt = kb_bayes_credible_set(b, 0.9, set);
+
+			incon++;
+			for (size_t i = 0; i < cnt; i++)
+				covered += set[i] == culprit;
+		}
+		kb_bayes_free(b);
+		free(noop);
+		free(bad);
+		free(built);
+		free(known);
+		free(set);
+		dag_destroy(d);
+	}
+	printf("# untestable 8%%, noop 10%%: %u trials, %u named (%u right), %u inconclusive "
+	       "(culprit in the 0.9 set: %u)\n",
+	       2 * trials, found, right, incon, covered);
+	assert_true(found - right <= (2 * trials + 99) / 100);
+	assert_true(covered >= 0.9 * incon);
+	assert_true(right >= 0.7 * 2 * trials);
+}
+
 static unsigned doc_trials(void)
 {
 	const char *e = getenv("KBISECT_SIM_DOC_TRIALS");
@@ -1206,6 +1301,7 @@ int main(void)
 		cmocka_unit_test(test_simulation_accuracy),
 		cmocka_unit_test(test_simulation_calibration),
 		cmocka_unit_test(test_simulation_doc_table),
+		cmocka_unit_test(test_simulation_untestable_noop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
