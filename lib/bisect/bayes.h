@@ -164,8 +164,11 @@ struct kb_bayes_choice {
  *     the culprit is named with confirmed = false.
  *  3. search: maximise I(A_c, b) / cost over built classes (b = 1..max
  *     batches of vms runs, cost b * cost_batch) and unbuilt testable
- *     commits (cost_build more), where A_c = P(class c is bad).
- *  4. if no test gains min_gain bits: INCONCLUSIVE.
+ *     commits (cost_build more), where A_c = P(class c is bad) and the
+ *     rates are those conditional on c bad / c good.
+ *  4. if the pick would then have more runs than the bad end, the bad end
+ *     gets a batch instead (CALIBRATE): p1 is learnt there.
+ *  5. if no test gains min_gain bits: INCONCLUSIVE.
  * Returns 0 (the choice is data).
  */
 int kb_bayes_choose_next(struct kb_bayes *b, struct kb_bayes_choice *ret);
