@@ -75,7 +75,7 @@ int cmd_report(int argc, char **argv)
 	size_t n = 0, total;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+jah", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jahA:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;

@@ -49,6 +49,36 @@ struct kb_backend {
 	void (*close)(void *ctx);
 };
 
+struct kb_dag;
+struct kb_git_commit;
+struct kb_buf;
+
+/*
+ * The repository as the engine sees it.  The real implementation runs git
+ * on the user's repository (read only); a simulator answers from a generated
+ * graph.  Signatures and semantics are those of the kb_git_* functions in
+ * vcs/git.h (the real table just forwards to them).
+ */
+struct kb_vcs {
+	void *ctx;
+	int (*rev_parse)(void *ctx, const char *rev, char out[41]);
+	int (*is_ancestor)(void *ctx, const char *a, const char *b);
+	int (*load_range)(void *ctx, const char *bad, const char *const *goods, size_t ngoods,
+			  struct kb_dag **ret);
+	int (*commit_info)(void *ctx, const char *hash, struct kb_git_commit *ret);
+	/* git's "first bad commit" block (commit header, message, diffstat) */
+	int (*show_culprit)(void *ctx, const char *hash, struct kb_buf *out);
+	/* release tags before @hash matching @glob, newest first (kb_git_strv_free) */
+	int (*release_tags)(void *ctx, const char *hash, const char *glob, char ***ret,
+			    size_t *ret_n);
+	/* the release tag on @hash itself, or *ret = NULL */
+	int (*release_tag_at)(void *ctx, const char *hash, const char *glob, char **ret);
+};
+
+/* The git implementation of struct kb_vcs for the repository at @repo (copied). */
+void kb_vcs_git_init(struct kb_vcs *v, const char *repo);
+void kb_vcs_git_release(struct kb_vcs *v);
+
 struct kb_clock {
 	void *ctx;
 	double (*now)(void *ctx); /* seconds since an arbitrary epoch */

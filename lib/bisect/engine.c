@@ -1,0 +1,1368 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The bisection engine (see engine.h).  One bisection is one struct engine:
+ * the commits tested so far with their build and runs, the run sets shared
+ * by commits whose builds have the same signature, the search state of the
+ * chosen strategy, and the log being written.
+ *
+ * Resume works by deterministic replay: every build and run is looked up in
+ * the journal before it is started, and both strategies choose their next
+ * step from the evidence alone, so a second invocation walks the same path
+ * over journaled results in seconds and continues where the first stopped.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include "bisect/bayes.h"
+#include "bisect/engine.h"
+#include "bisect/gitbisect.h"
+#include "bisect/journal.h"
+#include "bisect/linux_backend.h"
+#include "bisect/local_backend.h"
+#include "bisect/verdict.h"
+#include "output/log.h"
+#include "output/recipients.h"
+#include "report/report.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "vcs/git.h"
+
+/* Safety net: a bisection never runs more steps than this. */
+#define MAX_STEPS 400
+/* At most this many distinct crash titles make up the bisected crash. */
+#define MAX_TARGETS 3
+
+/* How one run counts as evidence. */
+enum run_class {
+	RC_TARGET, /* the crash being bisected */
+	RC_OK,     /* ran to the end, no crash */
+	RC_OTHER,  /* another crash: not evidence about this bug */
+	RC_NONE,   /* boot failure, skip, infra: no information */
+};
+
+/* The runs of one build signature: commits with equal binaries share them. */
+struct runset {
+	char sig[65];
+	bool loaded; /* journaled runs were read */
+	size_t used; /* runs [0, used) are evidence in this bisection; the rest are journaled
+		      * runs not asked for yet (replay must see exactly what the first pass saw) */
+	struct kb_run_result *runs;
+	size_t n, alloc;
+};
+
+struct tested {
+	char hash[KB_HASH_HEX + 1];
+	long dag;           /* index in the DAG, -1 outside it */
+	bool built;         /* ->build is known (journal or backend) */
+	struct kb_build_result build;
+	size_t runset;      /* index into engine.runsets when built OK */
+	bool counted;       /* counted in revisions_tested */
+};
+
+struct engine {
+	const struct kb_engine_params *p;
+	const struct kb_config *cfg;
+	struct kb_backend *be;
+	struct kb_vcs *vcs;
+	struct kb_vcs own_vcs;
+	struct kb_backend own_backend;
+	bool own_be;
+	struct kb_journal *jr;
+	char build_key[65], run_key[65];
+	char *repo;                   /* the user's repository (read only) */
+	struct kb_result *res;
+	struct kb_buf log;
+
+	struct tested *t;
+	size_t nt, alloc_t;
+	struct runset *rs;
+	size_t nrs, alloc_rs;
+
+	char bad[KB_HASH_HEX + 1];    /* the bad end of the search */
+	char good[KB_HASH_HEX + 1];   /* the good end ("" while unknown) */
+	char *good_tag;               /* release tag of the good end, or NULL */
+	struct kb_dag *dag;
+
+	char *targets[MAX_TARGETS];   /* titles of the crash being bisected */
+	size_t ntargets;
+
+	double t0;
+	double build_s, test_s;       /* accounted time */
+	bool first_test;
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void flush_log(struct engine *e)
+{
+	if (e->log.len && e->p->emit)
+		e->p->emit(e->p->emit_ctx, e->log.buf, e->log.len);
+	kb_buf_reset(&e->log);
+}
+
+static void progress(struct engine *e, const char *fmt, ...) KB_PRINTF(2, 3);
+static void progress(struct engine *e, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!e->p->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	e->p->progress(e->p->progress_ctx, line);
+}
+
+/*
+ * Journal keys.  A build depends on the commit and the build section of the
+ * config; a run on the build's signature, the build section (artifacts) and
+ * the test section.  Bad/good/strategy are not part of either, so a later
+ * bisection of the same repository with the same commands reuses results.
+ */
+static void compute_keys(struct engine *e)
+{
+	json_t *cfg = kb_config_to_json(e->cfg);
+	json_t *build = json_object_get(cfg, "build");
+	json_t *test = json_object_get(cfg, "test");
+	json_t *kind = json_object_get(cfg, "kind");
+	json_t *lx = json_object_get(cfg, "linux");
+	json_t *b = json_pack("{s:O?,s:O?,s:O?}", "kind", kind, "build", build, "linux", lx);
+	json_t *r = json_pack("{s:O?,s:O?}", "build", b, "test", test);
+	char *sb = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
+	char *sr = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+
+	kb_journal_key((const char *const[]){ sb }, 1, e->build_key);
+	kb_journal_key((const char *const[]){ sr }, 1, e->run_key);
+	free(sb);
+	free(sr);
+	json_decref(b);
+	json_decref(r);
+	json_decref(cfg);
+}
+
+static struct tested *find_tested(struct engine *e, const char *hash)
+{
+	for (size_t i = 0; i < e->nt; i++)
+		if (!strcmp(e->t[i].hash, hash))
+			return &e->t[i];
+	return NULL;
+}
+
+static struct tested *get_tested(struct engine *e, const char *hash)
+{
+	struct tested *t = find_tested(e, hash);
+
+	if (t)
+		return t;
+	if (e->nt == e->alloc_t) {
+		e->alloc_t = e->alloc_t ? 2 * e->alloc_t : 32;
+		e->t = kb_xrealloc(e->t, e->alloc_t * sizeof(*e->t));
+	}
+	t = &e->t[e->nt++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->hash, sizeof(t->hash), "%s", hash);
+	t->dag = e->dag ? kb_dag_find(e->dag, hash) : -1;
+	return t;
+}
+
+static size_t get_runset(struct engine *e, const char *sig)
+{
+	for (size_t i = 0; i < e->nrs; i++)
+		if (!strcmp(e->rs[i].sig, sig))
+			return i;
+	if (e->nrs == e->alloc_rs) {
+		e->alloc_rs = e->alloc_rs ? 2 * e->alloc_rs : 32;
+		e->rs = kb_xrealloc(e->rs, e->alloc_rs * sizeof(*e->rs));
+	}
+	memset(&e->rs[e->nrs], 0, sizeof(e->rs[0]));
+	snprintf(e->rs[e->nrs].sig, sizeof(e->rs[0].sig), "%s", sig);
+	return e->nrs++;
+}
+
+static void runset_add(struct runset *rs, struct kb_run_result *r)
+{
+	if (rs->n == rs->alloc) {
+		rs->alloc = rs->alloc ? 2 * rs->alloc : 16;
+		rs->runs = kb_xrealloc(rs->runs, rs->alloc * sizeof(*rs->runs));
+	}
+	rs->runs[rs->n++] = *r;
+	memset(r, 0, sizeof(*r));
+}
+
+static char *subject_of(struct engine *e, const char *hash)
+{
+	struct kb_git_commit c = { 0 };
+	char *s;
+
+	if (e->vcs->commit_info(e->vcs->ctx, hash, &c) < 0)
+		return kb_xstrdup("");
+	s = kb_xstrdup(c.subject ? c.subject : "");
+	kb_git_commit_release(&c);
+	return s;
+}
+
+/* ---- run classification ------------------------------------------------ */
+
+static bool is_target_title(struct engine *e, const char *title)
+{
+	if (!title)
+		return false;
+	for (size_t i = 0; i < e->ntargets; i++)
+		if (!strcmp(e->targets[i], title))
+			return true;
+	return false;
+}
+
+static enum run_class classify(struct engine *e, const struct kb_run_result *r)
+{
+	switch (r->outcome) {
+	case KB_RUN_OK:
+		return RC_OK;
+	case KB_RUN_CRASH:
+		return is_target_title(e, r->title) ? RC_TARGET : RC_OTHER;
+	case KB_RUN_BOOT_FAIL:
+	case KB_RUN_TEST_FAIL:
+		/* The bisected bug crashing at boot is still the bisected bug. */
+		return is_target_title(e, r->title) ? RC_TARGET : RC_NONE;
+	case KB_RUN_SKIP:
+	case KB_RUN_INFRA:
+		break;
+	}
+	return RC_NONE;
+}
+
+/*
+ * The bisected crash: the configured title, or the most frequent crash
+ * titles of the bad end covering at least 2/3 of its crashes (at most 3),
+ * like the reference's representative-crash rule.
+ */
+static void learn_targets(struct engine *e, const struct runset *rs)
+{
+	const char *titles[64];
+	unsigned counts[64];
+	size_t n = 0, total = 0;
+
+	if (e->cfg->title) {
+		e->targets[0] = kb_xstrdup(e->cfg->title);
+		e->ntargets = 1;
+		return;
+	}
+	for (size_t i = 0; i < rs->used; i++) {
+		const struct kb_run_result *r = &rs->runs[i];
+		size_t j;
+
+		if (r->outcome != KB_RUN_CRASH || !r->title)
+			continue;
+		total++;
+		for (j = 0; j < n; j++)
+			if (!strcmp(titles[j], r->title))
+				break;
+		if (j == n) {
+			if (n == KB_ARRAY_SIZE(titles))
+				continue;
+			titles[n] = r->title;
+			counts[n++] = 0;
+		}
+		counts[j]++;
+	}
+	size_t covered = 0;
+
+	while (e->ntargets < MAX_TARGETS && covered * 3 < total * 2) {
+		size_t best = n;
+
+		for (size_t j = 0; j < n; j++)
+			if (counts[j] && (best == n || counts[j] > counts[best]))
+				best = j;
+		if (best == n)
+			break;
+		e->targets[e->ntargets++] = kb_xstrdup(titles[best]);
+		covered += counts[best];
+		counts[best] = 0;
+	}
+}
+
+/* ---- building and running ---------------------------------------------- */
+
+static int ensure_built(struct engine *e, struct tested *t, bool *ret_fresh)
+{
+	int r;
+
+	*ret_fresh = false;
+	if (t->built)
+		return 0;
+	r = kb_journal_get_build(e->jr, t->hash, e->build_key, &t->build);
+	if (r < 0)
+		return r;
+	if (r == 0 || t->build.status == KB_BUILD_INFRA) {
+		kb_build_result_clear(&t->build);
+		progress(e, "building %.12s", t->hash);
+		r = e->be->build(e->be->ctx, t->hash, &t->build);
+		if (r < 0)
+			return r;
+		e->res->builds++;
+		e->build_s += t->build.seconds;
+		*ret_fresh = true;
+		/* Infra failures are not cached: a later run retries them. */
+		if (t->build.status != KB_BUILD_INFRA) {
+			r = kb_journal_put_build(e->jr, t->hash, e->build_key, &t->build);
+			if (r < 0)
+				return r;
+		}
+	} else {
+		e->res->builds++;
+		e->build_s += t->build.seconds;
+	}
+	t->built = true;
+	if (t->build.status == KB_BUILD_OK)
+		t->runset = get_runset(e, t->build.signature);
+	return 0;
+}
+
+struct run_job {
+	struct engine *e;
+	const char *hash;
+	const char *sig;
+	unsigned idx;
+	struct kb_run_result res;
+	int err;
+	pthread_t th;
+};
+
+static void *run_thread(void *arg)
+{
+	struct run_job *j = arg;
+
+	j->err = j->e->be->run(j->e->be->ctx, j->hash, j->sig, j->idx, &j->res);
+	return NULL;
+}
+
+static int cmp_journal_run(const void *a, const void *b)
+{
+	const struct kb_journal_run *x = a, *y = b;
+
+	return x->run_idx < y->run_idx ? -1 : x->run_idx > y->run_idx ? 1 : 0;
+}
+
+/*
+ * Journaled runs of a signature (this bisection's, after a resume, or an
+ * earlier bisection's with the same commands): the contiguous prefix of run
+ * indices is taken over, in order.
+ */
+static int load_runs(struct engine *e, struct runset *rs)
+{
+	struct kb_journal_run *jr = NULL;
+	size_t n = 0;
+	int r;
+
+	rs->loaded = true;
+	r = kb_journal_get_runs(e->jr, NULL, rs->sig, e->run_key, &jr, &n);
+	if (r < 0)
+		return r;
+	qsort(jr, n, sizeof(*jr), cmp_journal_run);
+	for (size_t i = 0; i < n; i++) {
+		if (jr[i].run_idx < rs->n)
+			continue; /* the same run index journaled by another commit */
+		if (jr[i].run_idx != rs->n || jr[i].res.outcome == KB_RUN_INFRA)
+			break;
+		runset_add(rs, &jr[i].res);
+	}
+	kb_journal_runs_free(jr, n);
+	return 0;
+}
+
+/*
+ * Make sure runs [0, want) of @t's signature exist: journaled ones are
+ * reused, missing ones run in batches of cfg.test.parallel, each journaled
+ * as soon as its batch finishes.  The runs added by this call are
+ * [*ret_from, rs->n).
+ */
+static int ensure_runs(struct engine *e, struct tested *t, unsigned want, size_t *ret_from)
+{
+	struct runset *rs = &e->rs[t->runset];
+	unsigned par = e->cfg->test.parallel ? e->cfg->test.parallel : 1;
+	int r;
+
+	*ret_from = rs->n;
+	if (!rs->loaded) {
+		r = load_runs(e, rs);
+		if (r < 0)
+			return r;
+	}
+	/* Journaled runs taken into use now count as test time of this bisection. */
+	for (size_t i = rs->used; i < KB_MIN(rs->n, (size_t)want); i++)
+		e->test_s += rs->runs[i].seconds / par;
+	while (rs->n < want) {
+		unsigned batch = KB_MIN(par, want - (unsigned)rs->n);
+		struct run_job jobs[64];
+		double t0 = now_mono(), longest = 0;
+
+		batch = KB_MIN(batch, (unsigned)KB_ARRAY_SIZE(jobs));
+		progress(e, "testing %.12s: runs %zu-%zu of %u", t->hash, rs->n,
+			 rs->n + batch - 1, want);
+		for (unsigned i = 0; i < batch; i++) {
+			jobs[i] = (struct run_job){ .e = e, .hash = t->hash, .sig = rs->sig,
+						    .idx = (unsigned)rs->n + i };
+			if (batch == 1 || pthread_create(&jobs[i].th, NULL, run_thread, &jobs[i])) {
+				run_thread(&jobs[i]);
+				jobs[i].th = 0;
+			}
+		}
+		for (unsigned i = 0; i < batch; i++)
+			if (jobs[i].th)
+				pthread_join(jobs[i].th, NULL);
+		r = 0;
+		for (unsigned i = 0; i < batch; i++) {
+			if (jobs[i].err < 0 && !r)
+				r = jobs[i].err;
+			if (jobs[i].err < 0)
+				continue;
+			if (jobs[i].res.seconds > longest)
+				longest = jobs[i].res.seconds;
+			if (jobs[i].res.outcome != KB_RUN_INFRA) {
+				int jr = kb_journal_put_run(e->jr, t->hash, rs->sig, e->run_key,
+							    jobs[i].idx, &jobs[i].res);
+				if (jr < 0 && !r)
+					r = jr;
+			}
+		}
+		/* Keep the finished runs in order; infra runs stay in memory only. */
+		for (unsigned i = 0; i < batch; i++) {
+			if (jobs[i].err < 0)
+				continue;
+			e->res->runs++;
+			runset_add(rs, &jobs[i].res);
+		}
+		if (r < 0)
+			return r;
+		e->test_s += e->p->virtual_time ? longest : now_mono() - t0;
+	}
+	rs->used = KB_MAX(rs->used, (size_t)want);
+	return 0;
+}
+
+/* Counts of runs [from, to) of a run set, by class. */
+struct counts {
+	unsigned target, ok, other, none, infra, crash, total;
+};
+
+static void count_runs(struct engine *e, const struct runset *rs, size_t from, size_t to,
+		       struct counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = from; i < to; i++) {
+		const struct kb_run_result *r = &rs->runs[i];
+
+		c->total++;
+		if (r->outcome == KB_RUN_CRASH)
+			c->crash++;
+		if (r->outcome == KB_RUN_INFRA)
+			c->infra++;
+		switch (classify(e, r)) {
+		case RC_TARGET:
+			c->target++;
+			break;
+		case RC_OK:
+			c->ok++;
+			break;
+		case RC_OTHER:
+			c->other++;
+			break;
+		case RC_NONE:
+			c->none++;
+			break;
+		}
+	}
+}
+
+static void log_runs(struct engine *e, const struct runset *rs, size_t from, size_t to)
+{
+	size_t n = to - from;
+	char **v = kb_xcalloc(n ? n : 1, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = kb_run_result_describe(&rs->runs[from + i]);
+	kb_log_runs(&e->log, (const char *const *)v, n);
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Record the test in the machine-readable result. */
+static struct kb_result_commit *result_commit(struct engine *e, struct tested *t,
+					      enum kb_commit_role role, const char *tag)
+{
+	struct kb_result_commit *c = kb_result_add_commit(e->res, t->hash, role);
+
+	c->subject = subject_of(e, t->hash);
+	if (tag)
+		c->tag = kb_xstrdup(tag);
+	c->build.status = t->build.status;
+	snprintf(c->build.signature, sizeof(c->build.signature), "%s", t->build.signature);
+	if (t->build.compiler)
+		c->build.compiler = kb_xstrdup(t->build.compiler);
+	if (t->build.error_lines)
+		c->build.error_lines = kb_xstrdup(t->build.error_lines);
+	if (t->build.log_path)
+		c->build.log_path = kb_xstrdup(t->build.log_path);
+	c->build.seconds = t->build.seconds;
+	return c;
+}
+
+static const char *signature_label(struct engine *e)
+{
+	return e->cfg->kind == KB_CONFIG_LINUX ? "kernel signature" : "build signature";
+}
+
+/*
+ * Test @hash with @want runs in total on its signature: build (or reuse),
+ * print the reference lines, run what is missing.  *ret_c gets the counts of
+ * the runs printed now (all runs of the signature up to @want).  Returns 0,
+ * 1 when the build failed (the commit is untestable), or -errno.
+ */
+static int test_commit(struct engine *e, const char *hash, unsigned want, enum kb_commit_role role,
+		       const char *tag, struct counts *ret_c, struct kb_result_commit **ret_rc)
+{
+	struct tested *t = get_tested(e, hash);
+	struct kb_result_commit *rc;
+	bool fresh;
+	size_t from;
+	int r;
+
+	progress(e, "testing %.12s", hash);
+	kb_log_testing_commit(&e->log, hash, NULL);
+	flush_log(e);
+	r = ensure_built(e, t, &fresh);
+	if (r < 0)
+		return r;
+	if (t->build.status != KB_BUILD_OK) {
+		_cleanup_free_ char *cause = NULL;
+
+		if (t->build.status == KB_BUILD_INFRA)
+			return kb_error_set(-EIO, "building %s failed for reasons outside the commit: %s",
+					    hash, t->build.error_lines ? t->build.error_lines : "unknown");
+		cause = kb_xstrdup(t->build.error_lines ? t->build.error_lines : "build failed");
+		kb_log_build_failed(&e->log, hash, cause);
+		flush_log(e);
+		rc = result_commit(e, t, role, tag);
+		rc->verdict = KB_COMMIT_SKIP;
+		memset(ret_c, 0, sizeof(*ret_c));
+		if (ret_rc)
+			*ret_rc = rc;
+		return 1;
+	}
+	if (t->build.compiler)
+		kb_log_compiler(&e->log, t->build.compiler);
+	if (t->build.signature[0])
+		kb_log_line(&e->log, "%s: %s", signature_label(e), t->build.signature);
+	/* Commits with the same binary share their runs: say so once. */
+	for (size_t i = 0; i < e->nt; i++) {
+		struct tested *o = &e->t[i];
+
+		if (o != t && o->built && o->build.status == KB_BUILD_OK &&
+		    !strcmp(o->build.signature, t->build.signature) && e->rs[t->runset].used) {
+			kb_log_line(&e->log, "same %s as commit %s: reusing its %zu runs",
+				    signature_label(e), o->hash, e->rs[t->runset].used);
+			break;
+		}
+	}
+	flush_log(e);
+	if (!t->counted) {
+		t->counted = true;
+		e->res->revisions_tested++;
+	}
+	from = KB_MIN(e->rs[t->runset].used, (size_t)want);
+	r = ensure_runs(e, t, want, &from);
+	if (r < 0)
+		return r;
+	{
+		struct runset *rs = &e->rs[t->runset];
+
+		/* Print all runs this test stands on (the reference prints them all). */
+		log_runs(e, rs, 0, KB_MIN(rs->n, (size_t)want));
+		flush_log(e);
+		count_runs(e, rs, 0, KB_MIN(rs->n, (size_t)want), ret_c);
+		rc = result_commit(e, t, role, tag);
+		for (size_t i = 0; i < KB_MIN(rs->n, (size_t)want); i++)
+			kb_result_commit_add_run(rc, &rs->runs[i]);
+	}
+	if (ret_rc)
+		*ret_rc = rc;
+	return 0;
+}
+
+/* ---- reference strategy ------------------------------------------------ */
+
+static enum kb_verdict reference_verdict(const struct counts *c, bool flaky,
+					 struct kb_verdict_counts *vc)
+{
+	vc->total = c->total;
+	vc->bad = c->crash; /* the reference counts any crash as bad */
+	vc->good = c->ok;
+	vc->infra = c->infra;
+	return kb_verdict_decide(vc, flaky);
+}
+
+static enum kb_commit_verdict commit_verdict(enum kb_verdict v)
+{
+	switch (v) {
+	case KB_VERDICT_GOOD:
+		return KB_COMMIT_GOOD;
+	case KB_VERDICT_BAD:
+		return KB_COMMIT_BAD;
+	case KB_VERDICT_SKIP:
+		return KB_COMMIT_SKIP;
+	case KB_VERDICT_ABORT:
+		break;
+	}
+	return KB_COMMIT_INFRA;
+}
+
+/* Test with the reference's number of runs and its verdict rule. */
+static int reference_test(struct engine *e, struct kb_verdict_state *vs, const char *hash,
+			  enum kb_commit_role role, const char *tag, enum kb_verdict *ret)
+{
+	unsigned runs = kb_verdict_runs(e->first_test, vs->flaky, 0);
+	struct kb_verdict_counts vc;
+	struct kb_result_commit *rc = NULL;
+	struct counts c;
+	int r;
+
+	e->first_test = false;
+	r = test_commit(e, hash, runs, role, tag, &c, &rc);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		*ret = KB_VERDICT_SKIP;
+		return 0;
+	}
+	*ret = reference_verdict(&c, vs->flaky, &vc);
+	rc->verdict = commit_verdict(*ret);
+	if (*ret == KB_VERDICT_ABORT)
+		return kb_error_set(-EIO, "testing %s: %u of %u runs failed for infrastructure reasons",
+				    hash, c.infra, c.total);
+	return 0;
+}
+
+/* ---- shared steps ------------------------------------------------------ */
+
+static void finish_culprit(struct engine *e, const char *hash, double confidence);
+
+/*
+ * Release walk (no good end configured): release tags older than the bad
+ * end, newest first; the first good one ends it.  @test decides one tag.
+ * Returns 0 with e->good set, 1 when the oldest tag is bad (or only
+ * errors), -errno on failure.
+ */
+typedef int (*decide_fn)(struct engine *e, void *ctx, const char *hash, const char *tag,
+			 enum kb_commit_verdict *ret);
+
+static int release_walk(struct engine *e, decide_fn decide, void *ctx)
+{
+	char **tags = NULL;
+	size_t ntags = 0;
+	bool any_bad = false;
+	int r;
+
+	r = e->vcs->release_tags(e->vcs->ctx, e->bad, e->cfg->release_tags, &tags, &ntags);
+	if (r < 0)
+		return r;
+	if (!ntags) {
+		kb_git_strv_free(tags);
+		return kb_error_set(-EINVAL,
+				    "no \"good\" commit and no release tag matching '%s' before %s; set \"good\" in the config",
+				    e->cfg->release_tags, e->bad);
+	}
+	for (size_t i = 0; i < ntags; i++) {
+		char hash[KB_HASH_HEX + 1];
+		enum kb_commit_verdict v;
+
+		r = e->vcs->rev_parse(e->vcs->ctx, tags[i], hash);
+		if (r < 0)
+			break;
+		kb_log_testing_release(&e->log, tags[i]);
+		r = decide(e, ctx, hash, tags[i], &v);
+		if (r < 0)
+			break;
+		if (v == KB_COMMIT_GOOD) {
+			snprintf(e->good, sizeof(e->good), "%s", hash);
+			e->good_tag = kb_xstrdup(tags[i]);
+			break;
+		}
+		if (v == KB_COMMIT_BAD) {
+			snprintf(e->bad, sizeof(e->bad), "%s", hash);
+			any_bad = true;
+		}
+	}
+	kb_git_strv_free(tags);
+	if (r < 0)
+		return r;
+	if (!e->good[0]) {
+		if (any_bad) {
+			e->res->verdict = KB_RESULT_OLDEST_RELEASE_BAD;
+		} else {
+			e->res->verdict = KB_RESULT_ERROR;
+			e->res->error = kb_xstrdup("oldest tested release had build, boot or test errors");
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int load_dag(struct engine *e)
+{
+	const char *goods[1] = { e->good };
+	int r;
+
+	kb_dag_free(e->dag);
+	e->dag = NULL;
+	r = e->vcs->load_range(e->vcs->ctx, e->bad, goods, 1, &e->dag);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < e->nt; i++)
+		e->t[i].dag = kb_dag_find(e->dag, e->t[i].hash);
+	return 0;
+}
+
+/* ---- reference strategy main loop -------------------------------------- */
+
+static int ref_decide(struct engine *e, void *ctx, const char *hash, const char *tag,
+		      enum kb_commit_verdict *ret)
+{
+	enum kb_verdict v;
+	int r = reference_test(e, ctx, hash, KB_ROLE_RELEASE, tag, &v);
+
+	if (r < 0)
+		return r;
+	*ret = commit_verdict(v);
+	return 0;
+}
+
+static void log_bisecting(struct engine *e, const struct kb_gitbisect_step *s)
+{
+	_cleanup_free_ char *subj = NULL;
+
+	if (s->state != KB_GB_NEXT)
+		return;
+	subj = subject_of(e, e->dag->hash[s->commit]);
+	kb_log_bisecting(&e->log, (unsigned)s->left, (unsigned)s->steps, e->dag->hash[s->commit],
+			 subj);
+}
+
+static int run_reference(struct engine *e)
+{
+	struct kb_verdict_state vs = { 0 };
+	struct kb_verdict_counts start;
+	struct kb_gitbisect_step step = { 0 };
+	enum kb_verdict v;
+	uint8_t *marks = NULL;
+	struct counts c;
+	int r;
+
+	e->first_test = true;
+	r = reference_test(e, &vs, e->bad, KB_ROLE_START, NULL, &v);
+	if (r < 0)
+		return r;
+	{
+		struct tested *t = find_tested(e, e->bad);
+
+		if (t->build.status == KB_BUILD_OK) {
+			count_runs(e, &e->rs[t->runset], 0, e->rs[t->runset].used, &c);
+			learn_targets(e, &e->rs[t->runset]);
+		} else {
+			memset(&c, 0, sizeof(c));
+		}
+	}
+	if (v != KB_VERDICT_BAD) {
+		e->res->verdict = KB_RESULT_NOT_REPRODUCIBLE;
+		e->res->error = kb_xasprintf("the bad commit %s does not crash: %u runs, %u crashes",
+					     e->bad, c.total, c.crash);
+		return 0;
+	}
+	reference_verdict(&c, false, &start);
+	kb_verdict_state_init(&vs, &start);
+	if (!e->good[0]) {
+		r = release_walk(e, ref_decide, &vs);
+		if (r)
+			return r < 0 ? r : 0;
+	}
+	r = load_dag(e);
+	if (r < 0)
+		return r;
+	{
+		const char *goods[1] = { e->good_tag ? e->good_tag : e->good };
+
+		kb_log_git_start(&e->log, e->bad, goods, 1);
+	}
+	marks = kb_xcalloc(e->dag->n, 1);
+	marks[e->dag->bad] = KB_GB_BAD;
+	for (unsigned n = 0; n < MAX_STEPS; n++) {
+		kb_gitbisect_step_release(&step);
+		r = kb_gitbisect_next(e->dag, marks, &step);
+		if (r < 0)
+			goto out;
+		if (step.state != KB_GB_NEXT)
+			break;
+		log_bisecting(e, &step);
+		flush_log(e);
+		r = reference_test(e, &vs, e->dag->hash[step.commit], KB_ROLE_BISECT, NULL, &v);
+		if (r < 0)
+			goto out;
+		{
+			struct tested *t = find_tested(e, e->dag->hash[step.commit]);
+			struct kb_verdict_counts vc;
+
+			if (t->build.status == KB_BUILD_OK) {
+				count_runs(e, &e->rs[t->runset], 0, e->rs[t->runset].used, &c);
+				reference_verdict(&c, vs.flaky, &vc);
+				kb_verdict_state_post(&vs, v, &vc);
+			}
+		}
+		marks[step.commit] = v == KB_VERDICT_GOOD ? KB_GB_GOOD :
+				     v == KB_VERDICT_BAD  ? KB_GB_BAD :
+							    KB_GB_SKIP;
+		kb_log_git_step(&e->log, kb_verdict_name(v), e->dag->hash[step.commit]);
+	}
+	if (step.state == KB_GB_FOUND) {
+		kb_gitbisect_format(e->dag, &step, &e->log);
+		if (e->vcs->show_culprit(e->vcs->ctx, e->dag->hash[step.commit], &e->log) < 0)
+			kb_log_line(&e->log, "(commit details unavailable: %s)", kb_error_last());
+		finish_culprit(e, e->dag->hash[step.commit], vs.confidence);
+	} else if (step.state == KB_GB_ONLY_SKIPPED) {
+		kb_gitbisect_format(e->dag, &step, &e->log);
+		e->res->verdict = KB_RESULT_INCONCLUSIVE;
+		for (size_t i = 0; i < step.nmaybe; i++)
+			kb_result_add_candidate(e->res, e->dag->hash[step.maybe[i]],
+						1.0 / (double)step.nmaybe);
+		e->res->confidence = vs.confidence;
+	} else {
+		e->res->verdict = KB_RESULT_INCONCLUSIVE;
+		e->res->error = kb_xstrdup("step limit reached");
+	}
+	r = 0;
+out:
+	kb_gitbisect_step_release(&step);
+	free(marks);
+	return r;
+}
+
+/* ---- bayes strategy ---------------------------------------------------- */
+
+struct bayes_ctx {
+	double p1;    /* crash rate estimate from the bad end */
+	unsigned need; /* clean runs that make a release good */
+};
+
+/* Runs with no target crash needed to call a commit good at 1% error. */
+static unsigned clean_runs_needed(double p1, unsigned cap)
+{
+	double n;
+
+	if (p1 >= 0.999)
+		return 1;
+	if (p1 <= 0.01)
+		return cap;
+	n = ceil(log(0.01) / log(1.0 - p1));
+	return n > cap ? cap : (unsigned)n;
+}
+
+static int bayes_decide(struct engine *e, void *ctx, const char *hash, const char *tag,
+			enum kb_commit_verdict *ret)
+{
+	struct bayes_ctx *bc = ctx;
+	unsigned step = e->cfg->test.runs, want = step;
+	struct kb_result_commit *rc = NULL;
+	struct counts c;
+	int r;
+
+	for (;;) {
+		r = test_commit(e, hash, want, KB_ROLE_RELEASE, tag, &c, &rc);
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			*ret = KB_COMMIT_SKIP;
+			return 0;
+		}
+		if (c.target) {
+			*ret = KB_COMMIT_BAD;
+			break;
+		}
+		if (c.ok >= bc->need) {
+			*ret = KB_COMMIT_GOOD;
+			break;
+		}
+		/* Mostly untestable runs: give up on this tag. */
+		if (c.total >= 4 * step || c.ok + c.target == 0) {
+			*ret = KB_COMMIT_SKIP;
+			break;
+		}
+		want += step;
+	}
+	rc->verdict = *ret;
+	return 0;
+}
+
+static size_t bayes_index(struct engine *e, const char *hash)
+{
+	long i = kb_dag_find(e->dag, hash);
+
+	return i < 0 ? KB_BAYES_GOOD_END(e->dag) : (size_t)i;
+}
+
+static const char *bayes_hash(struct engine *e, size_t j)
+{
+	return j == KB_BAYES_GOOD_END(e->dag) ? e->good : e->dag->hash[j];
+}
+
+/* Tell the posterior about a commit's build (equal binaries, noop commits). */
+static void bayes_note_build(struct engine *e, struct kb_bayes *b, struct tested *t)
+{
+	size_t j = bayes_index(e, t->hash);
+
+	if (t->build.status != KB_BUILD_OK) {
+		kb_bayes_set_untestable(b, j, true);
+		return;
+	}
+	kb_bayes_set_built(b, j, true);
+	for (size_t i = 0; i < e->nt; i++) {
+		struct tested *o = &e->t[i];
+		size_t oj;
+
+		if (o == t || !o->built || o->build.status != KB_BUILD_OK ||
+		    strcmp(o->build.signature, t->build.signature))
+			continue;
+		oj = bayes_index(e, o->hash);
+		if (oj == j)
+			continue;
+		kb_bayes_same_binary(b, j, oj);
+		/* A commit that builds to its parent's binary cannot be the culprit. */
+		if (j < e->dag->n && e->dag->par_off[j + 1] - e->dag->par_off[j] == 1 &&
+		    e->dag->par[e->dag->par_off[j]] == oj)
+			kb_bayes_set_prior(b, j, 0);
+		if (oj < e->dag->n && e->dag->par_off[oj + 1] - e->dag->par_off[oj] == 1 &&
+		    e->dag->par[e->dag->par_off[oj]] == j)
+			kb_bayes_set_prior(b, oj, 0);
+	}
+}
+
+static int bayes_observe_tested(struct engine *e, struct kb_bayes *b, struct tested *t,
+				unsigned *ret_t, unsigned *ret_r)
+{
+	struct counts c;
+	unsigned have_t, have_r;
+	size_t j = bayes_index(e, t->hash);
+
+	*ret_t = *ret_r = 0;
+	if (!t->built || t->build.status != KB_BUILD_OK)
+		return 0;
+	count_runs(e, &e->rs[t->runset], 0, e->rs[t->runset].used, &c);
+	kb_bayes_counts(b, j, &have_t, &have_r);
+	/* The posterior pools by binary: only add what it has not seen yet. */
+	if (c.target + c.ok > have_r && c.target >= have_t)
+		kb_bayes_observe(b, j, c.target - have_t, c.target + c.ok - have_r);
+	*ret_t = c.target;
+	*ret_r = c.target + c.ok;
+	if (c.total >= 2 * (e->cfg->test.runs ? e->cfg->test.runs : 10) && c.target + c.ok == 0)
+		kb_bayes_set_untestable(b, j, true);
+	return 0;
+}
+
+static int run_bayes(struct engine *e)
+{
+	struct kb_bayes_params bp;
+	struct kb_bayes *b = NULL;
+	struct bayes_ctx bc = { 0 };
+	struct counts c;
+	unsigned runs = e->cfg->test.runs ? e->cfg->test.runs : 10;
+	unsigned par = e->cfg->test.parallel ? e->cfg->test.parallel : 1;
+	double *post = NULL;
+	int r;
+
+	/* Calibrate on the bad end: learn the crash and its rate. */
+	{
+		unsigned want = KB_MAX(runs, 2 * par);
+		struct kb_result_commit *rc = NULL;
+		struct tested *t;
+
+		for (;;) {
+			r = test_commit(e, e->bad, want, KB_ROLE_START, NULL, &c, &rc);
+			if (r < 0)
+				return r;
+			if (r == 1) {
+				e->res->verdict = KB_RESULT_NOT_REPRODUCIBLE;
+				e->res->error = kb_xasprintf("the bad commit %s does not build", e->bad);
+				return 0;
+			}
+			t = find_tested(e, e->bad);
+			if (!e->ntargets)
+				learn_targets(e, &e->rs[t->runset]);
+			count_runs(e, &e->rs[t->runset], 0, e->rs[t->runset].used, &c);
+			if (c.target >= 2 || want >= 4 * runs)
+				break;
+			want += runs;
+		}
+		rc->verdict = c.target ? KB_COMMIT_BAD : KB_COMMIT_SKIP;
+		if (!c.target) {
+			e->res->verdict = KB_RESULT_NOT_REPRODUCIBLE;
+			if (e->cfg->title)
+				e->res->error = kb_xasprintf("the bad commit %s does not crash with '%s': %u runs, %u crashes with other titles",
+							     e->bad, e->cfg->title, c.total, c.crash);
+			else
+				e->res->error = kb_xasprintf("the bad commit %s does not crash: %u runs, %u OK",
+							     e->bad, c.total, c.ok);
+			return 0;
+		}
+		bc.p1 = (double)c.target / (double)(c.target + c.ok);
+		bc.need = clean_runs_needed(bc.p1 * 0.75, 8 * runs);
+	}
+	if (!e->good[0]) {
+		r = release_walk(e, bayes_decide, &bc);
+		if (r)
+			return r < 0 ? r : 0;
+	}
+	r = load_dag(e);
+	if (r < 0)
+		return r;
+	kb_bayes_params_default(&bp);
+	/*
+	 * Costs in seconds as measured on the bad end, so "more runs on a built
+	 * commit" and "build a new one" compete with this project's real prices
+	 * (the defaults assume a kernel: a build costs several batches).
+	 */
+	{
+		struct tested *t = find_tested(e, e->bad);
+		struct runset *rs = t && t->built && t->build.status == KB_BUILD_OK ?
+					    &e->rs[t->runset] : NULL;
+		double sum = 0;
+
+		/*
+		 * Only journaled numbers go in here: a resumed bisection must make
+		 * exactly the choices the interrupted one made.
+		 */
+		for (size_t i = 0; rs && i < rs->used; i++)
+			sum += rs->runs[i].seconds;
+		if (rs && rs->used && t->build.seconds > 0 && sum > 0) {
+			bp.cost_build = t->build.seconds;
+			bp.cost_batch = KB_MAX(sum / (double)rs->used, 1e-3);
+		}
+	}
+	bp.confidence = e->cfg->confidence;
+	bp.vms = par;
+	bp.max_batches = KB_MAX(1u, (runs + par - 1) / par);
+	bp.calib_runs = runs;
+	bp.calib_max_runs = 4 * runs;
+	r = kb_bayes_new(e->dag, &bp, &b);
+	if (r < 0)
+		return r;
+	post = kb_xcalloc(e->dag->n + 1, sizeof(*post));
+	{
+		const char *goods[1] = { e->good_tag ? e->good_tag : e->good };
+
+		kb_log_git_start(&e->log, e->bad, goods, 1);
+	}
+	/* Everything already known (bad end, the good release, resumed runs). */
+	for (size_t i = 0; i < e->nt; i++) {
+		unsigned tt, rr;
+		size_t j = bayes_index(e, e->t[i].hash);
+
+		if (j == KB_BAYES_GOOD_END(e->dag) && strcmp(e->t[i].hash, e->good))
+			continue; /* a release outside the range */
+		if (!e->t[i].built)
+			continue;
+		bayes_note_build(e, b, &e->t[i]);
+		bayes_observe_tested(e, b, &e->t[i], &tt, &rr);
+	}
+	for (unsigned n = 0; n < MAX_STEPS; n++) {
+		struct kb_bayes_choice ch;
+		struct tested *t;
+		const char *hash;
+		unsigned have_t, have_r, want;
+
+		kb_bayes_choose_next(b, &ch);
+		if (ch.action != KB_BAYES_TEST) {
+			double best;
+			size_t bj;
+
+			kb_bayes_best(b, &bj, &best);
+			kb_bayes_posterior(b, post);
+			if (ch.action == KB_BAYES_FOUND && ch.commit < e->dag->n) {
+				kb_log_line(&e->log, "%s is the first bad commit",
+					    e->dag->hash[ch.commit]);
+				if (e->vcs->show_culprit(e->vcs->ctx, e->dag->hash[ch.commit], &e->log) < 0)
+					kb_log_line(&e->log, "(commit details unavailable: %s)",
+						    kb_error_last());
+				finish_culprit(e, e->dag->hash[ch.commit], ch.p);
+			} else if (ch.action == KB_BAYES_NO_REPRO) {
+				e->res->verdict = KB_RESULT_NOT_REPRODUCIBLE;
+				e->res->error = kb_xasprintf("the bad commit %s does not crash reliably enough to bisect",
+							     e->bad);
+			} else {
+				size_t *set = kb_xcalloc(e->dag->n + 1, sizeof(*set));
+				size_t ns = kb_bayes_credible_set(b, 0.9, set);
+
+				e->res->verdict = ch.action == KB_BAYES_FOUND &&
+								  e->good_tag ?
+							  KB_RESULT_OLDEST_RELEASE_BAD :
+							  KB_RESULT_INCONCLUSIVE;
+				if (ch.action == KB_BAYES_FOUND)
+					e->res->error = kb_xasprintf("the good end %s crashes too (probability %.3f)",
+								     e->good, ch.p);
+				for (size_t i = 0; i < ns; i++)
+					if (set[i] < e->dag->n)
+						kb_result_add_candidate(e->res, e->dag->hash[set[i]],
+									post[set[i]]);
+				e->res->confidence = best;
+				if (e->res->verdict == KB_RESULT_INCONCLUSIVE) {
+					kb_log_line(&e->log,
+						    "bisection is inconclusive, the first bad commit could be any of:");
+					for (size_t i = 0; i < ns; i++)
+						if (set[i] < e->dag->n)
+							kb_log_line(&e->log, "%s (%.3f)",
+								    e->dag->hash[set[i]],
+								    post[set[i]]);
+				}
+				free(set);
+			}
+			break;
+		}
+		hash = bayes_hash(e, ch.commit);
+		{
+			size_t *set = kb_xcalloc(e->dag->n + 1, sizeof(*set));
+			size_t ns = kb_bayes_credible_set(b, e->cfg->confidence, set);
+			_cleanup_free_ char *subj = subject_of(e, hash);
+			unsigned left = ns > 1 ? (unsigned)(ns - 1) : 0;
+
+			kb_log_bisecting(&e->log, left, kb_bisect_estimate_steps(left + 1), hash,
+					 subj);
+			free(set);
+		}
+		flush_log(e);
+		t = get_tested(e, hash);
+		kb_bayes_counts(b, ch.commit, &have_t, &have_r);
+		want = ch.runs ? ch.runs : par;
+		if (t->built && t->build.status == KB_BUILD_OK)
+			want += (unsigned)e->rs[t->runset].used;
+		r = test_commit(e, hash, want, ch.reason == KB_BAYES_R_CONFIRM ? KB_ROLE_VERIFY :
+										   KB_ROLE_BISECT,
+				NULL, &c, NULL);
+		if (r < 0)
+			goto out;
+		bayes_note_build(e, b, t);
+		{
+			unsigned tt, rr;
+			double a;
+
+			bayes_observe_tested(e, b, t, &tt, &rr);
+			a = kb_bayes_mass_reachable(b, ch.commit);
+			kb_log_git_step(&e->log, r == 1 ? "skip" : a >= 0.5 ? "bad" : "good", hash);
+			e->res->commits[e->res->n_commits - 1].verdict =
+				r == 1 ? KB_COMMIT_SKIP : a >= 0.5 ? KB_COMMIT_BAD : KB_COMMIT_GOOD;
+		}
+	}
+	r = 0;
+out:
+	free(post);
+	kb_bayes_free(b);
+	return r;
+}
+
+/* ---- the end ----------------------------------------------------------- */
+
+/* The report text of the culprit's first target crash (re-parsed from its console). */
+static void culprit_report(struct engine *e, struct tested *t)
+{
+	struct runset *rs;
+
+	if (!t || !t->built || t->build.status != KB_BUILD_OK)
+		return;
+	rs = &e->rs[t->runset];
+	for (size_t i = 0; i < rs->n; i++) {
+		struct kb_run_result *r = &rs->runs[i];
+		struct kb_buf con = KB_BUF_INIT;
+		struct kb_report **v = NULL;
+		size_t n = 0;
+
+		if (classify(e, r) != RC_TARGET || !r->console_path)
+			continue;
+		if (kb_read_file(r->console_path, &con) == 0 &&
+		    kb_report_parse_all(con.buf, con.len, &v, &n) >= 0) {
+			for (size_t k = 0; k < n && !e->res->report; k++) {
+				if (!is_target_title(e, v[k]->title))
+					continue;
+				e->res->title = kb_xstrdup(v[k]->title);
+				e->res->report = kb_xstrndup(v[k]->report, v[k]->report_len);
+			}
+		}
+		kb_report_free_all(v, n);
+		kb_buf_release(&con);
+		if (e->res->report)
+			return;
+		if (!e->res->title && r->title)
+			e->res->title = kb_xstrdup(r->title);
+	}
+}
+
+static void finish_culprit(struct engine *e, const char *hash, double confidence)
+{
+	struct kb_git_commit c = { 0 };
+	struct tested *t = find_tested(e, hash);
+	_cleanup_free_ char *tag = NULL;
+	_cleanup_free_ char *author = NULL;
+
+	e->res->verdict = KB_RESULT_CULPRIT;
+	e->res->culprit = kb_xstrdup(hash);
+	e->res->confidence = confidence;
+	kb_result_add_candidate(e->res, hash, confidence);
+	if (e->vcs->commit_info(e->vcs->ctx, hash, &c) == 0) {
+		e->res->culprit_subject = kb_xstrdup(c.subject ? c.subject : "");
+		e->res->flags.merge = c.nparents > 1;
+		author = kb_xasprintf("%s <%s>", c.author.name ? c.author.name : "",
+				      c.author.email ? c.author.email : "");
+		kb_recipients_from_commit(&e->res->recipients, author, c.body ? c.body : "");
+		/* Noop check: the parent's build signature against the culprit's. */
+		if (c.nparents == 1 && t && t->build.status == KB_BUILD_OK && t->build.signature[0]) {
+			struct tested *pt = find_tested(e, c.parents[0]);
+			bool fresh;
+
+			if (!pt || !pt->built) {
+				kb_log_line(&e->log, "parent commit %s wasn't tested", c.parents[0]);
+				pt = get_tested(e, c.parents[0]);
+				if (ensure_built(e, pt, &fresh) < 0)
+					pt = NULL;
+			}
+			if (pt && pt->built && pt->build.status == KB_BUILD_OK) {
+				kb_log_signatures(&e->log, t->build.signature, pt->build.signature);
+				e->res->flags.noop = !strcmp(t->build.signature, pt->build.signature);
+			}
+		}
+	}
+	if (e->vcs->release_tag_at(e->vcs->ctx, hash, e->cfg->release_tags, &tag) == 0 && tag)
+		e->res->flags.release = true;
+	kb_git_commit_release(&c);
+	culprit_report(e, t);
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
+static int resolve_revs(struct engine *e)
+{
+	int r;
+
+	r = e->vcs->rev_parse(e->vcs->ctx, e->cfg->bad, e->bad);
+	if (r < 0)
+		return kb_error_wrap(r, "config \"bad\"");
+	if (e->cfg->good) {
+		r = e->vcs->rev_parse(e->vcs->ctx, e->cfg->good, e->good);
+		if (r < 0)
+			return kb_error_wrap(r, "config \"good\"");
+		if (!strcmp(e->good, e->bad))
+			return kb_error_set(-EINVAL, "\"good\" and \"bad\" are the same commit %s",
+					    e->bad);
+		r = e->vcs->is_ancestor(e->vcs->ctx, e->good, e->bad);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return kb_error_set(-EINVAL,
+					    "good commit %s is not an ancestor of bad commit %s; pick a \"good\" commit that \"bad\" contains",
+					    e->cfg->good, e->cfg->bad);
+	}
+	return 0;
+}
+
+int kb_engine_run(const struct kb_engine_params *p, struct kb_result *res)
+{
+	struct engine e = { .p = p, .cfg = p->cfg, .res = res, .log = KB_BUF_INIT };
+	_cleanup_free_ char *jpath = NULL;
+	int r;
+
+	e.t0 = now_mono();
+	e.repo = kb_xstrdup(p->cfg->repo);
+	compute_keys(&e);
+	res->config_hash = kb_xstrdup(p->cfg->hash);
+	if (p->vcs) {
+		e.vcs = p->vcs;
+	} else {
+		kb_vcs_git_init(&e.own_vcs, e.repo);
+		e.vcs = &e.own_vcs;
+	}
+	if (!p->vcs && !kb_is_dir(e.repo)) {
+		r = kb_error_set(-ENOENT, "repository '%s' does not exist; fix \"repo\" in %s", e.repo,
+				 p->cfg->path);
+		goto out;
+	}
+	r = resolve_revs(&e);
+	if (r < 0)
+		goto out;
+	r = kb_mkdir_p(p->workdir, 0755);
+	if (r < 0)
+		goto out;
+	jpath = kb_xasprintf("%s/journal.sqlite", p->workdir);
+	r = kb_journal_open(jpath, &e.jr);
+	if (r < 0)
+		goto out;
+	if (p->backend) {
+		e.be = p->backend;
+	} else {
+		r = p->cfg->kind == KB_CONFIG_LINUX ?
+			    kb_linux_backend_new(p->cfg, p->workdir, &e.own_backend) :
+			    kb_local_backend_new(p->cfg, p->workdir, &e.own_backend);
+		if (r < 0)
+			goto out;
+		e.be = &e.own_backend;
+		e.own_be = true;
+	}
+	kb_log_bisect_from(&e.log, e.bad);
+	flush_log(&e);
+	r = p->strategy == KB_STRATEGY_REFERENCE ? run_reference(&e) : run_bayes(&e);
+out:
+	if (r < 0 && r != -EIO && !e.nt) {
+		/* Bad input before anything ran: no log, just the error. */
+	} else {
+		if (r < 0) {
+			res->verdict = KB_RESULT_ERROR;
+			free(res->error);
+			res->error = kb_xstrdup(kb_error_last());
+		}
+		if (e.ntargets && !res->title)
+			res->title = kb_xstrdup(e.targets[0]);
+		res->build_seconds = e.build_s;
+		res->test_seconds = e.test_s;
+		/*
+		 * A resumed bisection replays journaled builds and runs in no
+		 * time; its total is at least the time those took the first time.
+		 */
+		res->total_seconds = p->virtual_time ? e.build_s + e.test_s :
+						       KB_MAX(now_mono() - e.t0, e.build_s + e.test_s);
+		kb_log_summary(&e.log, res);
+		flush_log(&e);
+	}
+	if (e.own_be && e.own_backend.close)
+		e.own_backend.close(e.own_backend.ctx);
+	kb_journal_close(e.jr);
+	if (e.vcs == &e.own_vcs)
+		kb_vcs_git_release(&e.own_vcs);
+	for (size_t i = 0; i < e.nt; i++)
+		kb_build_result_clear(&e.t[i].build);
+	free(e.t);
+	for (size_t i = 0; i < e.nrs; i++) {
+		for (size_t k = 0; k < e.rs[i].n; k++)
+			kb_run_result_clear(&e.rs[i].runs[k]);
+		free(e.rs[i].runs);
+	}
+	free(e.rs);
+	for (size_t i = 0; i < e.ntargets; i++)
+		free(e.targets[i]);
+	free(e.good_tag);
+	free(e.repo);
+	kb_dag_free(e.dag);
+	kb_buf_release(&e.log);
+	return r;
+}
