@@ -457,26 +457,50 @@ static double bits_sum(const struct kb_bayes *b, const uint64_t *bits, const dou
 }
 
 /*
- * out[j] = sum of x[k] over k <= j, in topological order: a chain adds one
- * term to its parent's sum, a merge sums over its ancestor bitset (so
- * nothing is counted twice), node n (OUT) is below everything.
+ * A[j], s1[j], s0[j] = sums of post, w1, w0 over k <= j, in topological
+ * order: a chain adds one term to its parent's sums, a merge sums over its
+ * ancestor bitset (so nothing is counted twice, and one walk over the bits
+ * serves all three), node n (OUT) is below everything.
  */
-static void propagate(const struct kb_bayes *b, const double *x, double *out)
+static void propagate(struct kb_bayes *b)
 {
 	const struct kb_dag *d = b->dag;
 	size_t n = b->n;
 
 	for (size_t j = 0; j < n; j++) {
-		size_t np = nparents(d, j);
+		size_t np = nparents(d, j), q;
 
-		if (np == 0)
-			out[j] = x[j] + x[n];
-		else if (np == 1)
-			out[j] = x[j] + out[d->par[d->par_off[j]]];
-		else
-			out[j] = bits_sum(b, b->merge_bits[j], x);
+		if (np == 0 || np == 1) {
+			q = np ? d->par[d->par_off[j]] : n;
+			b->A[j] = b->post[j] + (np ? b->A[q] : b->post[n]);
+			b->s1[j] = b->w1[j] + (np ? b->s1[q] : b->w1[n]);
+			b->s0[j] = b->w0[j] + (np ? b->s0[q] : b->w0[n]);
+			continue;
+		}
+		{
+			const uint64_t *bits = b->merge_bits[j];
+			double a = 0, x1 = 0, x0 = 0;
+
+			for (size_t i = 0; i < b->words; i++) {
+				uint64_t wd = bits[i];
+
+				while (wd) {
+					size_t k = i * 64 + (size_t)__builtin_ctzll(wd);
+
+					a += b->post[k];
+					x1 += b->w1[k];
+					x0 += b->w0[k];
+					wd &= wd - 1;
+				}
+			}
+			b->A[j] = a;
+			b->s1[j] = x1;
+			b->s0[j] = x0;
+		}
 	}
-	out[n] = x[n];
+	b->A[n] = b->post[n];
+	b->s1[n] = b->w1[n];
+	b->s0[n] = b->w0[n];
 }
 
 #define LL_CACHE 1024
@@ -565,9 +589,7 @@ static void compute(struct kb_bayes *b)
 	b->mean_p1 = m1;
 	b->mean_p0 = m0;
 	b->w0_total = m0;
-	propagate(b, b->post, b->A);
-	propagate(b, b->w1, b->s1);
-	propagate(b, b->w0, b->s0);
+	propagate(b);
 	b->dirty = false;
 }
 
