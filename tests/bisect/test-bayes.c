@@ -30,7 +30,7 @@
 #define UNDER_SANITIZER 0
 #endif
 
-/* ---- test-local DAG construction (lib/vcs/dag.c parses git output) ---- */
+/* ---- DAGs built directly (lib/vcs/dag.c parses git output instead) ---- */
 
 /* @np[i] in-range parents of commit i, listed in @par (flattened). */
 static struct kb_dag *dag_make(size_t n, const uint32_t *np, const uint32_t *par)
@@ -75,15 +75,10 @@ static struct kb_dag *dag_linear(size_t n)
 	return d;
 }
 
+/* fields dag_make leaves NULL are NULL-safe in kb_dag_free */
 static void dag_destroy(struct kb_dag *d)
 {
-	if (!d)
-		return;
-	free(d->hash);
-	free(d->par_off);
-	free(d->par);
-	free(d->nparents_total);
-	free(d);
+	kb_dag_free(d);
 }
 
 /* ---- seeded PRNG (splitmix64) ---- */
