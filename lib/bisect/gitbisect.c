@@ -245,6 +245,14 @@ static bool halfway(uint32_t w, size_t all)
 	return diff <= 1 || diff < (long)(all / 1024);
 }
 
+/* Commit @c now has its weight; true if git would stop looking there. */
+static bool settle(bool *known, size_t *counted, uint32_t w, uint32_t c, size_t all)
+{
+	known[c] = true;
+	(*counted)++;
+	return halfway(w, all);
+}
+
 /*
  * The best commit when nothing was ever skipped, replaying the order in
  * which git settles weights so that its shortcut fires on the same commit.
@@ -269,11 +277,7 @@ static uint32_t best_no_skip(const struct kb_dag *d, const bool *cand, const uin
 	for (size_t k = 0; k < all; k++) {
 		uint32_t c = order[k];
 
-		if (cand_parents(d, cand, c) < 2)
-			continue;
-		known[c] = true;
-		counted++;
-		if (halfway(w[c], all)) {
+		if (cand_parents(d, cand, c) >= 2 && settle(known, &counted, w[c], c, all)) {
 			best = c;
 			goto out;
 		}
@@ -289,11 +293,7 @@ static uint32_t best_no_skip(const struct kb_dag *d, const bool *cand, const uin
 			for (uint32_t j = d->par_off[c]; j < d->par_off[c + 1]; j++)
 				if (cand[d->par[j]] && known[d->par[j]])
 					parent_known = true;
-			if (!parent_known)
-				continue;
-			known[c] = true;
-			counted++;
-			if (halfway(w[c], all)) {
+			if (parent_known && settle(known, &counted, w[c], c, all)) {
 				best = c;
 				goto out;
 			}

@@ -113,6 +113,15 @@ static int run_git(const char *repo, const char *const *args, struct kb_buf *out
 	return 0;
 }
 
+/* run_git for commands about one commit: @hash must be a full hash. */
+static int run_git_on(const char *repo, const char *hash, const char *const *args,
+		      struct kb_buf *out)
+{
+	int r = check_hash("commit", hash);
+
+	return r < 0 ? r : run_git(repo, args, out);
+}
+
 static int parse_hash_line(const struct kb_buf *b, char out[KB_HASH_HEX + 1])
 {
 	if (b->len < KB_HASH_HEX || (b->len > KB_HASH_HEX && b->buf[KB_HASH_HEX] != '\n'))
@@ -336,9 +345,7 @@ int kb_git_commit_info(const char *repo, const char *hash, struct kb_git_commit 
 	const char *p;
 	int r;
 
-	if ((r = check_hash("commit", hash)) < 0)
-		return r;
-	r = run_git(repo, args, &o);
+	r = run_git_on(repo, hash, args, &o);
 	if (r < 0)
 		return r;
 	p = o.buf;
@@ -394,11 +401,8 @@ int kb_git_show_culprit(const char *repo, const char *hash, struct kb_buf *out)
 			       hash,
 			       "--",
 			       NULL };
-	int r;
 
-	if ((r = check_hash("commit", hash)) < 0)
-		return r;
-	return run_git(repo, args, out);
+	return run_git_on(repo, hash, args, out);
 }
 
 void kb_git_strv_free(char **v)
@@ -443,9 +447,7 @@ static int tags_at(const char *repo, const char *hash, const char *glob, char **
 			       hash,  "--",	glob ? glob : DEFAULT_GLOB, NULL };
 	int r;
 
-	if ((r = check_hash("commit", hash)) < 0)
-		return r;
-	r = run_git(repo, args, &o);
+	r = run_git_on(repo, hash, args, &o);
 	if (r < 0)
 		return r;
 	*ret = tag_lines(&o, NULL, ret_n);
@@ -522,9 +524,7 @@ int kb_git_checkout(const char *path, const char *hash, unsigned flags)
 	const char *clean[] = { "clean", "-ffdxq", NULL };
 	int r;
 
-	if ((r = check_hash("commit", hash)) < 0)
-		return r;
-	r = run_git(path, co, NULL);
+	r = run_git_on(path, hash, co, NULL);
 	if (r < 0)
 		return r;
 	if (flags & KB_GIT_CHECKOUT_CLEAN)
@@ -549,9 +549,7 @@ int kb_git_files_touched(const char *repo, const char *hash, char ***ret, size_t
 	size_t n = 0;
 	int r;
 
-	if ((r = check_hash("commit", hash)) < 0)
-		return r;
-	r = run_git(repo, args, &o);
+	r = run_git_on(repo, hash, args, &o);
 	if (r < 0)
 		return r;
 	v = kb_xcalloc(1, sizeof(*v));

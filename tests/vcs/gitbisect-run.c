@@ -6,7 +6,8 @@
  * can compare the two byte for byte.
  *
  * usage: gitbisect-run REPO VERDICTS BAD GOOD...
- * VERDICTS has one "<hash> good|bad|skip" line per commit of the range.
+ * VERDICTS has one "<hash> good|bad|skip" line per commit of the range;
+ * "-" as VERDICTS prints the ranking of `git rev-list --bisect-all` instead.
  */
 #include <errno.h>
 #include <string.h>
@@ -73,6 +74,17 @@ static int run(int argc, char **argv, struct kb_buf *out)
 		goto out;
 	verdict = kb_xcalloc(d->n, 1);
 	marks = kb_xcalloc(d->n, 1);
+	if (!strcmp(argv[2], "-")) {
+		struct kb_gitbisect_rank *rank;
+		size_t n;
+
+		kb_gitbisect_rank_all(d, marks, &rank, &n);
+		for (size_t i = 0; i < n; i++)
+			kb_buf_addf(out, "%s (dist=%u)\n", d->hash[rank[i].commit],
+				    rank[i].distance);
+		free(rank);
+		goto out;
+	}
 	r = load_verdicts(argv[2], d, verdict);
 	if (r < 0)
 		goto out;

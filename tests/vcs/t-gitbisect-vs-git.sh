@@ -61,6 +61,13 @@ while [ "$k" -lt "$count" ]; do
 	"$driver" "$d/repo" "$d/verdicts" $start >"$d/ours.raw" 2>"$d/ours.err"
 	rc=$?
 	normalize <"$d/ours.raw" >"$d/ours.out"
+	git -C "$d/repo" rev-list --bisect-all $(echo "$start" | sed 's/ / ^/g') |
+		sed 's/ (.*dist=/ (dist=/' >"$d/git.rank"
+	"$driver" "$d/repo" - $start >"$d/ours.rank" 2>>"$d/ours.err" || rc=1
+	if ! cmp -s "$d/git.rank" "$d/ours.rank"; then
+		echo "# --bisect-all ranking differs" >>"$d/ours.err"
+		rc=1
+	fi
 	if [ $rc -eq 0 ] && cmp -s "$d/git.out" "$d/ours.out"; then
 		steps=$(grep -c '^Bisecting:' "$d/git.out")
 		echo "ok $((k + 1)) - $desc steps=$steps"
