@@ -33,7 +33,7 @@ void kb_buf_add(struct kb_buf *b, const void *data, size_t len);
 void kb_buf_addstr(struct kb_buf *b, const char *s);
 void kb_buf_addch(struct kb_buf *b, int c);
 void kb_buf_addf(struct kb_buf *b, const char *fmt, ...) KB_PRINTF(2, 3);
-void kb_buf_vaddf(struct kb_buf *b, const char *fmt, va_list ap);
+void kb_buf_vaddf(struct kb_buf *b, const char *fmt, va_list ap) KB_PRINTF(2, 0);
 /* Remove trailing whitespace. */
 void kb_buf_rtrim(struct kb_buf *b);
 
