@@ -78,6 +78,7 @@ void kb_bayes_params_default(struct kb_bayes_params *p)
 		.calib_runs = 20,
 		.calib_max_runs = 100,
 		.calib_min_crashes = 8,
+		.confirm_max_runs = 200,
 	};
 }
 
@@ -838,14 +839,34 @@ static void want_test(struct kb_bayes_choice *ch, enum kb_bayes_reason why, size
 }
 
 /*
- * Confirmation before naming @k: a target crash on k's binary and an
- * observation of each parent.  Returns true when a test was requested.
+ * Runs a parent of the named commit needs: enough that a bad parent would
+ * have crashed with probability >= confidence at the estimated p1,
+ * n = ln(1 - confidence) / ln(1 - p1) (design note 4.4), capped.
+ */
+static unsigned parent_runs_needed(const struct kb_bayes *b)
+{
+	double p1 = b->mean_p1, n;
+
+	if (p1 >= 1)
+		return 1;
+	if (p1 <= 0 || b->p.confidence >= 1)
+		return b->p.confirm_max_runs;
+	n = ceil(log(1 - b->p.confidence) / log1p(-p1));
+	if (!(n < b->p.confirm_max_runs))
+		return b->p.confirm_max_runs;
+	return n < 1 ? 1 : (unsigned)n;
+}
+
+/*
+ * Confirmation before naming @k: a target crash on k's binary and enough
+ * runs on each parent.  Returns true when a test was requested.
  */
 static bool need_confirmation(struct kb_bayes *b, size_t k, struct kb_bayes_choice *ch,
 			      bool *unconfirmed)
 {
 	const struct kb_dag *d = b->dag;
 	size_t ck = find(b, k), j;
+	unsigned need = parent_runs_needed(b);
 
 	if (b->cls[ck].t == 0) {
 		j = testable_member(b, ck, k);
@@ -869,11 +890,14 @@ static bool need_confirmation(struct kb_bayes *b, size_t k, struct kb_bayes_choi
 			par = d->par[i];
 		}
 		cp = find(b, par);
-		if (b->cls[cp].r > 0)
+		if (b->cls[cp].r >= need)
 			continue;
 		j = testable_member(b, cp, par);
 		if (j != NONE) {
-			want_test(ch, KB_BAYES_R_CONFIRM, j, b->p.vms);
+			unsigned v = b->p.vms, more = need - b->cls[cp].r;
+
+			more = KB_MIN((more + v - 1) / v, b->p.max_batches) * v;
+			want_test(ch, KB_BAYES_R_CONFIRM, j, more);
 			return true;
 		}
 		*unconfirmed = true;

@@ -52,13 +52,15 @@ struct kb_bayes_params {
 	unsigned calib_runs; /* first test of the bad end (20, like the reference) */
 	unsigned calib_max_runs; /* give up ("does not reproduce") after this many, 0 crashes */
 	unsigned calib_min_crashes; /* keep calibrating (up to calib_max_runs) until this many */
+	/* most runs a parent of the named commit is asked for (see choose_next) */
+	unsigned confirm_max_runs;
 };
 
 /*
  * Defaults: Jeffreys p1, p0 ~ Beta(1, 99), OUT 0.02, min_weight 1e-6,
  * confidence 0.99, min_gain 1e-6 bits, build 6 x batch, 10 VMs, up to 4
  * batches per step, calibration 20 runs (then batches up to 100 runs until
- * 8 target crashes).
+ * 8 target crashes), confirm_max_runs 200.
  */
 void kb_bayes_params_default(struct kb_bayes_params *p);
 
@@ -159,7 +161,9 @@ struct kb_bayes_choice {
  *     then is NO_REPRO.
  *  2. stop: if the best hypothesis k has posterior >= confidence, name it
  *     once confirmed: >= 1 target crash on k's binary class, and every
- *     parent of k in the range (the good end when k has none) observed.
+ *     parent of k in the range (the good end when k has none) has
+ *     min(ln(1 - confidence) / ln(1 - p1), confirm_max_runs) runs, so that
+ *     a bad parent would have shown a crash with probability >= confidence.
  *     A missing piece is requested as a CONFIRM test; if it is untestable
  *     the culprit is named with confirmed = false.
  *  3. search: maximise I(A_c, b) / cost over built classes (b = 1..max

@@ -572,6 +572,36 @@ static void test_confirmation(void **state)
 	assert_true(ch.confirmed);
 	kb_bayes_free(b);
 
+	/*
+	 * a flaky reproducer: the parent needs ln(0.01) / ln(0.9) = 43.7, so 44
+	 * runs (in batches of 10, at most 4 per step) before 1 is named
+	 */
+	p.p1_fixed = 0.1;
+	p.calib_min_crashes = 1;
+	b = new_bayes(d, &p);
+	assert_int_equal(kb_bayes_set_prior(b, 0, 0), 0);
+	assert_int_equal(kb_bayes_set_prior(b, 2, 0), 0);
+	assert_int_equal(kb_bayes_observe(b, 2, 2, 20), 0);
+	assert_int_equal(kb_bayes_observe(b, 1, 3, 10), 0);
+	assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
+	assert_int_equal(ch.action, KB_BAYES_TEST);
+	assert_int_equal(ch.reason, KB_BAYES_R_CONFIRM);
+	assert_int_equal(ch.commit, 0);
+	assert_int_equal(ch.runs, 40);
+	assert_int_equal(kb_bayes_observe(b, 0, 0, 40), 0);
+	assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
+	assert_int_equal(ch.reason, KB_BAYES_R_CONFIRM);
+	assert_int_equal(ch.commit, 0);
+	assert_int_equal(ch.runs, 10);
+	assert_int_equal(kb_bayes_observe(b, 0, 0, 10), 0);
+	assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
+	assert_int_equal(ch.action, KB_BAYES_FOUND);
+	assert_int_equal(ch.commit, 1);
+	assert_true(ch.confirmed);
+	kb_bayes_free(b);
+	p.p1_fixed = -1;
+	p.calib_min_crashes = 8;
+
 	/* an untestable parent cannot confirm: named, but flagged */
 	b = new_bayes(d, &p);
 	assert_int_equal(kb_bayes_set_prior(b, 0, 0), 0);
@@ -961,6 +991,30 @@ out:
 	free(skipped);
 }
 
+/* KBISECT_SIM_VERBOSE: what the posterior saw when it named the wrong commit */
+static void explain_wrong(struct kb_bayes *b, const struct kb_dag *d, size_t culprit,
+			  const struct kb_bayes_choice *ch)
+{
+	size_t show[2] = { ch->commit, culprit };
+	double p1, p0;
+
+	kb_bayes_rates(b, &p1, &p0);
+	printf("# wrong: named %zu (p %.5f), culprit %zu, n %zu, p1 %.3f p0 %.4f\n", ch->commit,
+	       ch->p, culprit, d->n, p1, p0);
+	for (int s = 0; s < 2; s++) {
+		size_t j = show[s];
+
+		for (uint32_t i = d->par_off[j]; i <= d->par_off[j + 1]; i++) {
+			size_t x = i == d->par_off[j + 1] ? j : d->par[i];
+			unsigned t, r;
+
+			kb_bayes_counts(b, x, &t, &r);
+			printf("#   %s %zu: %u of %u, A %.5f\n", x == j ? "commit" : "parent", x, t,
+			       r, kb_bayes_mass_reachable(b, x));
+		}
+	}
+}
+
 static void run_bayes(const struct kb_dag *d, size_t culprit, double p1, double p0, uint64_t *rng,
 		      const struct kb_bayes_params *p, struct cell_stats *st)
 {
@@ -976,10 +1030,13 @@ static void run_bayes(const struct kb_dag *d, size_t culprit, double p1, double 
 	st->cost += cost;
 	if (ch.action == KB_BAYES_FOUND) {
 		st->answered++;
-		if (ch.commit == culprit)
+		if (ch.commit == culprit) {
 			st->right++;
-		else
+		} else {
 			st->wrong++;
+			if (getenv("KBISECT_SIM_VERBOSE"))
+				explain_wrong(b, d, culprit, &ch);
+		}
 		if (ch.p >= 0.99) {
 			st->confident++;
 			st->confident_right += ch.commit == culprit;
