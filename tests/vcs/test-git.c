@@ -186,6 +186,18 @@ static void test_load_range(void **state)
 	assert_int_equal(d->n, 4);
 	kb_dag_free(d);
 
+	/* Many goods go through --stdin; the same range comes out. */
+	{
+		const char *many[40];
+
+		for (size_t i = 0; i < KB_ARRAY_SIZE(many); i++)
+			many[i] = i % 2 ? good : c3;
+		assert_int_equal(kb_git_load_range(repo, bad, many, KB_ARRAY_SIZE(many), &d), 0);
+		assert_int_equal(d->n, 4);
+		assert_string_equal(d->hash[d->bad], bad);
+		kb_dag_free(d);
+	}
+
 	/* Empty range, and a non-hash. */
 	assert_int_equal(kb_git_load_range(repo, good, (const char *[]){ bad }, 1, &d), -ENOENT);
 	assert_int_equal(kb_git_load_range(repo, "HEAD", goods, 1, &d), -EINVAL);
