@@ -7,7 +7,7 @@ secs=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
 found=0
 for t in "$build"/fuzz/fuzz-*; do
-  [ -x "$t" ] || continue
+  [ -f "$t" ] && [ -x "$t" ] || continue
   found=1
   name=$(basename "$t")
   corpus="$src/fuzz/corpus/${name#fuzz-}"
