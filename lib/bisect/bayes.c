@@ -24,7 +24,7 @@
 
 #define NONE ((size_t)-1)
 /* unbuilt commits scored per side of q* in each search step */
-#define UNBUILT_PICKS 3
+#define UNBUILT_PICKS ((size_t)3)
 
 struct cls {
 	unsigned t, r; /* pooled observations of the class */
