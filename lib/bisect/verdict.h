@@ -103,6 +103,9 @@ void kb_verdict_state_init(struct kb_verdict_state *s, const struct kb_verdict_c
  * its ratio is below 0.5 and lowers repro_chance to
  * min(old, (old + ratio) / 2); a GOOD verdict multiplies the confidence by
  * 1 - false_negative(repro_chance, good).  SKIP and ABORT change nothing.
+ * The reference posts only the steps of the git bisect loop: release-walk
+ * and merge-base tests never reach it (a known gap, reference-bisection.md
+ * section 4), so a compatible caller does the same.
  */
 void kb_verdict_state_post(struct kb_verdict_state *s, enum kb_verdict v,
 			   const struct kb_verdict_counts *c);
