@@ -367,7 +367,8 @@ static int load_runs(struct engine *e, struct runset *rs)
 	r = kb_journal_get_runs(e->jr, NULL, rs->sig, e->run_key, &jr, &n);
 	if (r < 0)
 		return r;
-	qsort(jr, n, sizeof(*jr), cmp_journal_run);
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(jr, n, sizeof(*jr), cmp_journal_run);
 	for (size_t i = 0; i < n; i++) {
 		if (jr[i].run_idx < rs->n)
 			continue; /* the same run index journaled by another commit */
