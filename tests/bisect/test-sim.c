@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The simulator (lib/bisect/sim.c): its worlds are what they claim (shapes,
+ * truth, noop signatures, broken ranges, outcome rates, determinism), its
+ * kb_vcs answers like git would, and the real engine runs on it: both
+ * strategies name the culprit of easy worlds, and the reference strategy
+ * tests exactly the commits git bisect would with the true verdicts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include "bisect/gitbisect.h"
+#include "bisect/sim.h"
+#include "vcs/git.h"
+
+static struct kb_sim *new_sim(enum kb_sim_shape shape, size_t n, uint64_t seed, double p1)
+{
+	struct kb_sim_params p;
+	struct kb_sim *s = NULL;
+
+	kb_sim_params_default(&p);
+	p.shape = shape;
+	p.n = n;
+	p.seed = seed;
+	p.p1 = p1;
+	assert_int_equal(kb_sim_new(&p, &s), 0);
+	return s;
+}
+
+static size_t nparents(const struct kb_dag *d, size_t j)
+{
+	return d->par_off[j + 1] - d->par_off[j];
+}
+
+/* ---- worlds ------------------------------------------------------------ */
+
+static void test_shapes(void **state)
+{
+	(void)state;
+	for (int sh = KB_SIM_LINEAR; sh <= KB_SIM_GITHUB; sh++) {
+		struct kb_sim *s = new_sim((enum kb_sim_shape)sh, 10000, 7, 0.5);
+		const struct kb_dag *d = kb_sim_dag(s);
+		size_t merges = 0, children_of_none = 0;
+		uint8_t *has_child = calloc(d->n, 1);
+
+		assert_int_equal(d->n, 10000);
+		for (size_t j = 0; j < d->n; j++) {
+			merges += d->nparents_total[j] > 1;
+			for (uint32_t i = d->par_off[j]; i < d->par_off[j + 1]; i++) {
+				assert_true(d->par[i] < j); /* topological */
+				has_child[d->par[i]] = 1;
+			}
+		}
+		for (size_t j = 0; j < d->n; j++)
+			children_of_none += !has_child[j];
+		assert_int_equal(children_of_none, 1); /* the bad end is the only sink */
+		assert_false(has_child[d->bad]);
+		if (sh == KB_SIM_LINEAR) {
+			assert_int_equal(merges, 0);
+		} else if (sh == KB_SIM_KERNEL) {
+			/* merge-heavy, long branches: merges every ~20 commits */
+			assert_in_range(merges, 10000 / 60, 10000 / 8);
+		} else {
+			assert_in_range(merges, 10000 / 6, 10000 / 2);
+		}
+		free(has_child);
+		kb_sim_free(s);
+	}
+}
+
+/* The longest first-parent-free path: kernel branches are long, GitHub ones short. */
+static size_t longest_branch(const struct kb_dag *d)
+{
+	size_t *len = calloc(d->n, sizeof(*len)), best = 0;
+
+	/* length of the single-parent chain ending at j */
+	for (size_t j = 0; j < d->n; j++) {
+		len[j] = d->nparents_total[j] == 1 ?
+				 (nparents(d, j) ? len[d->par[d->par_off[j]]] : 0) + 1 :
+				 0;
+		best = KB_MAX(best, len[j]);
+	}
+	free(len);
+	return best;
+}
+
+static void test_branch_lengths(void **state)
+{
+	struct kb_sim *k = new_sim(KB_SIM_KERNEL, 10000, 3, 0.5);
+	struct kb_sim *g = new_sim(KB_SIM_GITHUB, 10000, 3, 0.5);
+
+	(void)state;
+	assert_true(longest_branch(kb_sim_dag(k)) >= 100);
+	assert_true(longest_branch(kb_sim_dag(g)) <= 30);
+	kb_sim_free(k);
+	kb_sim_free(g);
+}
+
+static void test_truth(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 5; seed++) {
+		struct kb_sim *s = new_sim(KB_SIM_KERNEL, 2000, seed, 0.5);
+		const struct kb_dag *d = kb_sim_dag(s);
+		struct kb_vcs v;
+		size_t c = kb_sim_culprit(s), noops = 0, singles = 0;
+
+		kb_sim_vcs(s, &v);
+		assert_false(kb_sim_is_noop(s, c));
+		assert_true(kb_sim_is_bad(s, c));
+		assert_true(kb_sim_is_bad(s, d->bad));
+		for (size_t j = 0; j < d->n; j++) {
+			/* bad iff the culprit is an ancestor (or itself), asked through the vcs */
+			int a = v.is_ancestor(v.ctx, d->hash[c], d->hash[j]);
+
+			assert_int_equal(a, kb_sim_is_bad(s, j));
+			if (d->nparents_total[j] == 1 && j != d->bad) {
+				singles++;
+				noops += kb_sim_is_noop(s, j);
+			}
+			if (d->nparents_total[j] > 1)
+				assert_false(kb_sim_is_noop(s, j));
+		}
+		assert_in_range(noops * 100 / singles, 25, 35);
+		kb_sim_free(s);
+	}
+}
+
+static void test_culprit_uniform(void **state)
+{
+	unsigned on_branch = 0, hist[4] = { 0 };
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 400; seed++) {
+		struct kb_sim *s = new_sim(KB_SIM_KERNEL, 400, seed, 0.5);
+		const struct kb_dag *d = kb_sim_dag(s);
+		size_t c = kb_sim_culprit(s), j = d->bad;
+		bool mainline = false;
+
+		hist[c * 4 / d->n]++;
+		for (;;) { /* on the first-parent chain of the bad end? */
+			if (j == c)
+				mainline = true;
+			if (mainline || !nparents(d, j))
+				break;
+			j = d->par[d->par_off[j]];
+		}
+		on_branch += !mainline;
+		kb_sim_free(s);
+	}
+	/* most commits of a merge-heavy history are on merged branches */
+	assert_true(on_branch > 200);
+	for (int q = 0; q < 4; q++)
+		assert_in_range(hist[q], 60, 140);
+}
+
+static void test_determinism(void **state)
+{
+	struct kb_sim *a = new_sim(KB_SIM_KERNEL, 3000, 11, 0.5);
+	struct kb_sim *b = new_sim(KB_SIM_KERNEL, 3000, 11, 0.5);
+	struct kb_sim *c = new_sim(KB_SIM_KERNEL, 3000, 12, 0.5);
+	size_t la, lb, lc;
+	const char *ta = kb_sim_revlist(a, &la), *tb = kb_sim_revlist(b, &lb);
+	const char *tc = kb_sim_revlist(c, &lc);
+
+	(void)state;
+	assert_int_equal(la, lb);
+	assert_memory_equal(ta, tb, la);
+	assert_true(la != lc || memcmp(ta, tc, la));
+	assert_int_equal(kb_sim_culprit(a), kb_sim_culprit(b));
+	for (unsigned i = 0; i < 50; i++) {
+		struct kb_run_result x, y;
+
+		kb_sim_outcome(a, kb_sim_culprit(a), i, &x);
+		kb_sim_outcome(b, kb_sim_culprit(b), i, &y);
+		assert_int_equal(x.outcome, y.outcome);
+		kb_run_result_clear(&x);
+		kb_run_result_clear(&y);
+	}
+	kb_sim_free(a);
+	kb_sim_free(b);
+	kb_sim_free(c);
+}
+
+/* ---- backend ----------------------------------------------------------- */
+
+struct tally {
+	unsigned target, other, boot, ok, n;
+};
+
+static void tally_runs(struct kb_sim *s, struct kb_backend *be, size_t j, unsigned n,
+		       struct tally *t)
+{
+	const struct kb_dag *d = kb_sim_dag(s);
+	struct kb_build_result b = { 0 };
+
+	memset(t, 0, sizeof(*t));
+	assert_int_equal(be->build(be->ctx, d->hash[j], &b), 0);
+	assert_int_equal(b.status, KB_BUILD_OK);
+	for (unsigned i = 0; i < n; i++) {
+		struct kb_run_result r;
+
+		assert_int_equal(be->run(be->ctx, d->hash[j], b.signature, i, &r), 0);
+		assert_float_equal(r.seconds, 540, 0);
+		t->n++;
+		if (r.outcome == KB_RUN_BOOT_FAIL)
+			t->boot++;
+		else if (r.outcome == KB_RUN_OK)
+			t->ok++;
+		else if (!strcmp(r.title, KB_SIM_TARGET_TITLE))
+			t->target++;
+		else
+			t->other++;
+		kb_run_result_clear(&r);
+	}
+	kb_build_result_clear(&b);
+}
+
+static void test_outcome_rates(void **state)
+{
+	struct kb_sim_params p;
+	struct kb_sim *s = NULL;
+	struct kb_backend be;
+	struct tally t;
+	const struct kb_dag *d;
+	size_t good = SIZE_MAX, old_good = SIZE_MAX, new_bad = SIZE_MAX;
+
+	(void)state;
+	kb_sim_params_default(&p);
+	p.n = 1000;
+	p.seed = 5;
+	p.culprit = 600;
+	p.p1 = 0.3;
+	p.p0 = 0.05;
+	p.other = 0.3;
+	p.other_rate = 0.2;
+	p.boot_fail = 0.1;
+	assert_int_equal(kb_sim_new(&p, &s), 0);
+	d = kb_sim_dag(s);
+	kb_sim_backend(s, &be);
+	/* the oldest ~30% are "old" (linear: exactly a prefix) */
+	for (size_t j = 0; j < d->n; j++) {
+		assert_int_equal(kb_sim_is_old(s, j), j < 300);
+		if (!kb_sim_is_bad(s, j) && !kb_sim_is_old(s, j) && good == SIZE_MAX)
+			good = j;
+		if (kb_sim_is_old(s, j) && old_good == SIZE_MAX)
+			old_good = j;
+		if (kb_sim_is_bad(s, j))
+			new_bad = j;
+	}
+	assert_int_equal(kb_sim_culprit(s), 600);
+	tally_runs(s, &be, new_bad, 4000, &t);
+	assert_in_range(t.boot, 330, 470); /* 0.1 */
+	assert_in_range(t.target * 1000 / (t.n - t.boot), 270, 330); /* p1 */
+	assert_int_equal(t.other, 0);
+	tally_runs(s, &be, good, 4000, &t);
+	assert_in_range(t.target * 1000 / (t.n - t.boot), 35, 65); /* p0 */
+	assert_int_equal(t.other, 0);
+	tally_runs(s, &be, old_good, 4000, &t);
+	/* other crashes at 0.2 of the runs without a boot failure or target crash */
+	assert_in_range(t.other * 1000 / (t.n - t.boot - t.target), 170, 230);
+	kb_sim_free(s);
+}
+
+static void test_signatures_and_broken(void **state)
+{
+	struct kb_sim_params p;
+	struct kb_sim *s = NULL;
+	struct kb_backend be;
+	const struct kb_dag *d;
+	size_t broken = 0, checked = 0;
+
+	(void)state;
+	kb_sim_params_default(&p);
+	p.shape = KB_SIM_KERNEL;
+	p.n = 1500;
+	p.seed = 9;
+	p.broken = 0.05;
+	assert_int_equal(kb_sim_new(&p, &s), 0);
+	d = kb_sim_dag(s);
+	kb_sim_backend(s, &be);
+	for (size_t j = 0; j < d->n; j++) {
+		struct kb_build_result b = { 0 }, pb = { 0 };
+
+		broken += kb_sim_is_broken(s, j);
+		assert_int_equal(be.build(be.ctx, d->hash[j], &b), 0);
+		assert_int_equal(b.status, kb_sim_is_broken(s, j) ? KB_BUILD_FAILED : KB_BUILD_OK);
+		if (nparents(d, j) == 1 && b.status == KB_BUILD_OK && checked < 300) {
+			size_t pj = d->par[d->par_off[j]];
+
+			assert_int_equal(be.build(be.ctx, d->hash[pj], &pb), 0);
+			if (pb.status == KB_BUILD_OK) {
+				/* equal binaries exactly for noop commits */
+				assert_int_equal(!strcmp(b.signature, pb.signature),
+						 kb_sim_is_noop(s, j));
+				/* and equal binaries behave alike */
+				assert_int_equal(kb_sim_is_bad(s, j) == kb_sim_is_bad(s, pj) ||
+							 !kb_sim_is_noop(s, j),
+						 1);
+				checked++;
+			}
+			kb_build_result_clear(&pb);
+		}
+		kb_build_result_clear(&b);
+	}
+	assert_false(kb_sim_is_broken(s, d->bad));
+	assert_in_range(broken, 20, 300);
+	assert_int_equal(checked, 300);
+	kb_sim_free(s);
+}
+
+static void test_cap(void **state)
+{
+	struct kb_sim_params p;
+	struct kb_sim *s = NULL;
+	struct kb_backend be;
+	struct kb_build_result b = { 0 };
+	struct kb_run_result r;
+	const struct kb_dag *d;
+	unsigned nb, nr;
+
+	(void)state;
+	kb_sim_params_default(&p);
+	p.max_seconds = 360 + 540; /* one build and one batch */
+	assert_int_equal(kb_sim_new(&p, &s), 0);
+	d = kb_sim_dag(s);
+	kb_sim_backend(s, &be);
+	assert_int_equal(be.build(be.ctx, d->hash[5], &b), 0);
+	for (unsigned i = 0; i < 10; i++) {
+		assert_int_equal(be.run(be.ctx, d->hash[5], b.signature, i, &r), 0);
+		kb_run_result_clear(&r);
+	}
+	assert_false(kb_sim_exhausted(s));
+	assert_int_equal(be.run(be.ctx, d->hash[5], b.signature, 10, &r), -ECANCELED);
+	assert_true(kb_sim_exhausted(s));
+	kb_build_result_clear(&b);
+	assert_int_equal(be.build(be.ctx, d->hash[6], &b), -ECANCELED);
+	kb_sim_counts(s, &nb, &nr);
+	assert_int_equal(nb, 1);
+	assert_int_equal(nr, 10);
+	kb_sim_free(s);
+}
+
+/* ---- vcs --------------------------------------------------------------- */
+
+static void test_vcs(void **state)
+{
+	struct kb_sim *s = new_sim(KB_SIM_KERNEL, 1000, 4, 0.5);
+	const struct kb_dag *d = kb_sim_dag(s);
+	struct kb_vcs v;
+	struct kb_dag *r = NULL;
+	const char *goods[1] = { kb_sim_good(s) };
+	char out[KB_HASH_HEX + 1], prefix[13];
+	struct kb_git_commit c;
+	size_t mid = d->n / 2, in_sub = 0;
+	uint8_t *anc = calloc(d->n, 1);
+
+	(void)state;
+	kb_sim_vcs(s, &v);
+	/* the whole range from the two ends */
+	assert_int_equal(v.load_range(v.ctx, kb_sim_bad(s), goods, 1, &r), 0);
+	assert_int_equal(r->n, d->n);
+	assert_string_equal(r->hash[r->bad], kb_sim_bad(s));
+	kb_dag_free(r);
+	/* a sub-range: the commits that are not ancestors of mid */
+	goods[0] = d->hash[mid];
+	assert_int_equal(v.load_range(v.ctx, kb_sim_bad(s), goods, 1, &r), 0);
+	for (size_t j = 0; j < d->n; j++) {
+		anc[j] = v.is_ancestor(v.ctx, d->hash[j], d->hash[mid]) == 1;
+		in_sub += !anc[j];
+		assert_int_equal(kb_dag_find(r, d->hash[j]) >= 0, !anc[j]);
+	}
+	assert_int_equal(r->n, in_sub);
+	kb_dag_free(r);
+	/* names */
+	memcpy(prefix, d->hash[17], 12);
+	prefix[12] = '\0';
+	assert_int_equal(v.rev_parse(v.ctx, prefix, out), 0);
+	assert_string_equal(out, d->hash[17]);
+	assert_int_equal(v.rev_parse(v.ctx, kb_sim_good(s), out), 0);
+	assert_true(v.rev_parse(v.ctx, "0000000000", out) < 0);
+	assert_int_equal(v.is_ancestor(v.ctx, kb_sim_good(s), kb_sim_bad(s)), 1);
+	assert_int_equal(v.is_ancestor(v.ctx, kb_sim_bad(s), kb_sim_good(s)), 0);
+	/* commit info: parents as in the graph, the good end for the roots */
+	for (size_t j = 0; j < d->n; j += 37) {
+		assert_int_equal(v.commit_info(v.ctx, d->hash[j], &c), 0);
+		assert_int_equal(c.nparents, d->nparents_total[j]);
+		if (nparents(d, j))
+			assert_string_equal(c.parents[0], d->hash[d->par[d->par_off[j]]]);
+		else
+			assert_string_equal(c.parents[0], kb_sim_good(s));
+		kb_git_commit_release(&c);
+	}
+	free(anc);
+	kb_sim_free(s);
+}
+
+static void test_file_shape(void **state)
+{
+	struct kb_sim *k = new_sim(KB_SIM_KERNEL, 800, 21, 0.5);
+	struct kb_sim_params p;
+	struct kb_sim *f = NULL;
+	size_t len;
+	const char *text = kb_sim_revlist(k, &len);
+	char *plain = malloc(len + 1), *o = plain;
+
+	(void)state;
+	/* the same history without timestamps, as plain `git rev-list --parents` prints */
+	for (const char *q = text; q < text + len;) {
+		const char *sp = strchr(q, ' '), *nl = strchr(q, '\n');
+
+		memcpy(o, sp + 1, (size_t)(nl - sp));
+		o += nl - sp;
+		q = nl + 1;
+	}
+	*o = '\0';
+	kb_sim_params_default(&p);
+	p.shape = KB_SIM_FILE;
+	p.revlist = plain;
+	p.revlist_len = (size_t)(o - plain);
+	p.seed = 2;
+	assert_int_equal(kb_sim_new(&p, &f), 0);
+	assert_int_equal(kb_sim_dag(f)->n, 800);
+	assert_string_equal(kb_sim_bad(f), kb_sim_bad(k));
+	for (size_t j = 0; j < 800; j++) {
+		const struct kb_dag *a = kb_sim_dag(k), *b = kb_sim_dag(f);
+		long i = kb_dag_find(b, a->hash[j]);
+
+		assert_true(i >= 0);
+		assert_int_equal(b->nparents_total[i], a->nparents_total[j]);
+	}
+	/* garbage is refused */
+	p.revlist = "not a rev-list\n";
+	p.revlist_len = strlen(p.revlist);
+	kb_sim_free(f);
+	f = NULL;
+	assert_true(kb_sim_new(&p, &f) < 0);
+	free(plain);
+	kb_sim_free(k);
+}
+
+/* ---- the engine on the simulator --------------------------------------- */
+
+static void run_trial(struct kb_sim *s, enum kb_strategy st, struct kb_result *res)
+{
+	struct kb_sim_trial t = { .strategy = st, .runs = 20, .parallel = 10, .confidence = 0.99 };
+
+	assert_int_equal(kb_sim_run(s, &t, res), 0);
+}
+
+static void test_engine_easy(void **state)
+{
+	(void)state;
+	for (int st = 0; st < 2; st++) {
+		enum kb_strategy strat = st ? KB_STRATEGY_REFERENCE : KB_STRATEGY_BAYES;
+
+		for (uint64_t seed = 1; seed <= 6; seed++) {
+			enum kb_sim_shape shape = seed % 2 ? KB_SIM_LINEAR : KB_SIM_KERNEL;
+			struct kb_sim *s = new_sim(shape, seed <= 2 ? 100 : 1000, seed, 1.0);
+			struct kb_result res;
+
+			run_trial(s, strat, &res);
+			assert_int_equal(res.verdict, KB_RESULT_CULPRIT);
+			assert_string_equal(res.culprit, kb_sim_culprit_hash(s));
+			assert_true(res.total_seconds > 0);
+			assert_float_equal(res.total_seconds, res.build_seconds + res.test_seconds,
+					   1e-6);
+			/* builds are 6 min each; the time is at least the builds' */
+			assert_true(res.build_seconds >= 360.0 * res.builds - 1e-6);
+			kb_result_clear(&res);
+			kb_sim_free(s);
+		}
+	}
+}
+
+static void test_engine_flaky_bayes(void **state)
+{
+	unsigned right = 0;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 10; seed++) {
+		struct kb_sim *s = new_sim(KB_SIM_LINEAR, 1000, 100 + seed, 0.5);
+		struct kb_result res;
+
+		run_trial(s, KB_STRATEGY_BAYES, &res);
+		if (res.verdict == KB_RESULT_CULPRIT) {
+			/* a named commit must be the culprit at this rate */
+			assert_string_equal(res.culprit, kb_sim_culprit_hash(s));
+			assert_true(res.confidence >= 0.99);
+			right++;
+		}
+		kb_result_clear(&res);
+		kb_sim_free(s);
+	}
+	assert_true(right >= 9);
+}
+
+/* With p1 = 1 the reference's verdicts are the truth: it must test git bisect's midpoints. */
+static void test_reference_midpoints(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		struct kb_sim *s =
+			new_sim(seed % 2 ? KB_SIM_LINEAR : KB_SIM_KERNEL, 1000, seed, 1.0);
+		const struct kb_dag *d = kb_sim_dag(s);
+		uint8_t *marks = calloc(d->n, 1);
+		struct kb_gitbisect_step step = { 0 };
+		struct kb_result res;
+		size_t k = 0, steps = 0;
+
+		run_trial(s, KB_STRATEGY_REFERENCE, &res);
+		assert_int_equal(res.commits[0].role, KB_ROLE_START);
+		marks[d->bad] = KB_GB_BAD;
+		for (;;) {
+			kb_gitbisect_step_release(&step);
+			assert_int_equal(kb_gitbisect_next(d, marks, &step), 0);
+			if (step.state != KB_GB_NEXT)
+				break;
+			while (k < res.n_commits && res.commits[k].role != KB_ROLE_BISECT)
+				k++;
+			assert_true(k < res.n_commits);
+			assert_string_equal(res.commits[k].commit, d->hash[step.commit]);
+			assert_int_equal(res.commits[k].verdict, kb_sim_is_bad(s, step.commit) ?
+									 KB_COMMIT_BAD :
+									 KB_COMMIT_GOOD);
+			marks[step.commit] = kb_sim_is_bad(s, step.commit) ? KB_GB_BAD : KB_GB_GOOD;
+			k++;
+			steps++;
+		}
+		assert_int_equal(step.state, KB_GB_FOUND);
+		assert_string_equal(d->hash[step.commit], res.culprit);
+		assert_in_range(steps, 9, 12); /* ~log2(1000) */
+		kb_gitbisect_step_release(&step);
+		free(marks);
+		kb_result_clear(&res);
+		kb_sim_free(s);
+	}
+}
+
+static void test_engine_deterministic_and_capped(void **state)
+{
+	struct kb_sim_params p;
+	struct kb_result a, b;
+	struct kb_sim *s1 = NULL, *s2 = NULL;
+	struct kb_sim_trial t = { .strategy = KB_STRATEGY_BAYES, .runs = 20, .parallel = 10 };
+
+	(void)state;
+	kb_sim_params_default(&p);
+	p.shape = KB_SIM_KERNEL;
+	p.seed = 77;
+	p.p1 = 0.3;
+	p.other = 0.3;
+	assert_int_equal(kb_sim_new(&p, &s1), 0);
+	assert_int_equal(kb_sim_new(&p, &s2), 0);
+	assert_int_equal(kb_sim_run(s1, &t, &a), 0);
+	assert_int_equal(kb_sim_run(s2, &t, &b), 0);
+	assert_int_equal(a.verdict, b.verdict);
+	assert_int_equal(a.builds, b.builds);
+	assert_int_equal(a.runs, b.runs);
+	assert_int_equal(a.n_commits, b.n_commits);
+	for (size_t i = 0; i < a.n_commits; i++)
+		assert_string_equal(a.commits[i].commit, b.commits[i].commit);
+	assert_float_equal(a.total_seconds, b.total_seconds, 0);
+	kb_result_clear(&a);
+	kb_result_clear(&b);
+	kb_sim_free(s1);
+	kb_sim_free(s2);
+	/* a 2 h cap stops a bisection that needs more */
+	p.max_seconds = 2 * 3600;
+	assert_int_equal(kb_sim_new(&p, &s1), 0);
+	assert_int_equal(kb_sim_run(s1, &t, &a), -ECANCELED);
+	assert_true(kb_sim_exhausted(s1));
+	assert_int_equal(a.verdict, KB_RESULT_ERROR);
+	kb_result_clear(&a);
+	kb_sim_free(s1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_branch_lengths),
+		cmocka_unit_test(test_truth),
+		cmocka_unit_test(test_culprit_uniform),
+		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_outcome_rates),
+		cmocka_unit_test(test_signatures_and_broken),
+		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_vcs),
+		cmocka_unit_test(test_file_shape),
+		cmocka_unit_test(test_engine_easy),
+		cmocka_unit_test(test_engine_flaky_bayes),
+		cmocka_unit_test(test_reference_midpoints),
+		cmocka_unit_test(test_engine_deterministic_and_capped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
