@@ -211,6 +211,11 @@ static void x86_mnemonic(char *m, size_t cap, const char *att, const char *intel
 		if (is_suffix && reg)
 			base[bl - 1] = '\0';
 	}
+	/* movd with a 64-bit general register is movq for objdump */
+	if (!strcmp(base, "movd"))
+		for (unsigned i = 0; i < x->op_count; i++)
+			if (x->operands[i].type == X86_OP_REG && x->operands[i].size == 8)
+				base[3] = 'q';
 	/* objdump spells the string-compare prefixes repz/repnz */
 	if (plen == 5 && !strncmp(att, "repe ", 5))
 		snprintf(m, cap, "repz %s", base);
@@ -277,6 +282,9 @@ static bool rex_unused(csh h, const cs_insn *in)
 	}
 	if (in->mnemonic[0] && in->mnemonic[strlen(in->mnemonic) - 1] == 'q')
 		w64 = true;
+	/* implicit operands (cqto, cltq, ...): cannot tell, assume used */
+	if (!x->op_count)
+		return false;
 	if ((x->rex & 8) && !w64)
 		return true;
 	if ((x->rex & 2) && !idx)
@@ -514,14 +522,71 @@ static bool is_shift_before(const char *start, const char *p)
  * decimal comment, hex immediates outside brackets, decimal offsets inside,
  * and branch targets as bare addresses.
  */
+/* AArch64 condition names as objdump spells them, and its alias comments. */
+static const struct {
+	const char *cs, *od, *branch_alias, *cond_alias;
+} a64_conds[] = {
+	{ "eq", "eq", "b.none", "none" },
+	{ "ne", "ne", "b.any", "any" },
+	{ "hs", "cs", "b.hs, b.nlast", "hs, nlast" },
+	{ "lo", "cc", "b.lo, b.ul, b.last", "lo, ul, last" },
+	{ "mi", "mi", "b.first", "first" },
+	{ "pl", "pl", "b.nfrst", "nfrst" },
+	{ "hi", "hi", "b.pmore", "pmore" },
+	{ "ls", "ls", "b.plast", "plast" },
+	{ "ge", "ge", "b.tcont", "tcont" },
+	{ "lt", "lt", "b.tstop", "tstop" },
+};
+
+static bool is_a64_cond_insn(const char *m)
+{
+	static const char *const ops[] = { "csel",  "csinc", "csinv", "csneg", "cset",
+					   "csetm", "cinc",  "cinv",  "cneg",  "ccmp",
+					   "ccmn",  "fcsel", "fccmp", "fccmpe" };
+
+	for (size_t i = 0; i < KB_ARRAY_SIZE(ops); i++)
+		if (!strcmp(m, ops[i]))
+			return true;
+	return false;
+}
+
+/* Mnemonics whose immediates objdump prints in decimal (bit numbers, shifts). */
+static bool a64_decimal_imm(const char *m)
+{
+	static const char *const ops[] = {
+		"lsl",	  "lsr",    "asr",     "ror",	  "tbz",    "tbnz",  "ubfx",
+		"sbfx",	  "ubfiz",  "sbfiz",   "bfi",	  "bfxil",  "extr",  "ubfm",
+		"sbfm",	  "bfm",    "bfc",     "ext",	  "shl",    "sshr",  "ushr",
+		"srshr",  "urshr",  "ssra",    "usra",	  "sli",    "sri",   "shrn",
+		"shrn2",  "rshrn",  "rshrn2",  "sshll",	  "sshll2", "ushll", "ushll2",
+		"sqshrn", "uqshrn", "sqrshrn", "uqrshrn", "sqshl",  "uqshl",
+	};
+
+	for (size_t i = 0; i < KB_ARRAY_SIZE(ops); i++)
+		if (!strcmp(m, ops[i]))
+			return true;
+	return false;
+}
+
+/*
+ * AArch64: objdump shows "mov" for movz/movn with the full value and a
+ * decimal comment, hex immediates outside brackets (decimal for shifts and
+ * bit numbers), decimal offsets inside, bare branch/adr targets, and names
+ * the condition aliases in comments ("b.ne 0x1dc  // b.any").
+ */
 static void arm64_render(struct disasm *d, const cs_insn *in, struct kb_buf *out)
 {
 	const cs_arm64 *a = &in->detail->arm64;
-	bool branch = cs_insn_group(d->h, in, CS_GRP_JUMP) || cs_insn_group(d->h, in, CS_GRP_CALL);
+	bool branch = cs_insn_group(d->h, in, CS_GRP_JUMP) ||
+		      cs_insn_group(d->h, in, CS_GRP_CALL) || !strcmp(in->mnemonic, "adr") ||
+		      !strcmp(in->mnemonic, "adrp");
+	bool decimal = a64_decimal_imm(in->mnemonic);
 	struct kb_buf ops = KB_BUF_INIT;
-	const char *p = in->op_str;
+	const char *p = in->op_str, *comment = NULL;
+	char mnem[32];
 	int depth = 0;
 
+	snprintf(mnem, sizeof(mnem), "%s", in->mnemonic);
 	if ((!strcmp(in->mnemonic, "movz") || !strcmp(in->mnemonic, "movn")) && a->op_count >= 2 &&
 	    a->operands[0].type == ARM64_OP_REG && a->operands[1].type == ARM64_OP_IMM) {
 		bool w = in->op_str[0] == 'w';
@@ -535,11 +600,20 @@ static void arm64_render(struct disasm *d, const cs_insn *in, struct kb_buf *out
 		if (w)
 			v &= 0xffffffffu;
 		snprintf(reg, sizeof(reg), "%.*s", (int)strcspn(in->op_str, ","), in->op_str);
-		kb_buf_addf(&ops, "%s, #0x%" PRIx64, reg, v);
-		kb_buf_addf(out, "mov\t%-27s\t// #%" PRId64, ops.buf,
+		kb_buf_addf(&ops, "#0x%" PRIx64, v);
+		/* objdump pads the immediate operand to 23 columns before the comment */
+		kb_buf_addf(out, "mov\t%s, %-23s\t// #%" PRId64, reg, ops.buf,
 			    w ? (int64_t)(int32_t)(uint32_t)v : (int64_t)v);
 		kb_buf_release(&ops);
 		return;
+	}
+	if (!strncmp(mnem, "b.", 2)) {
+		for (size_t i = 0; i < KB_ARRAY_SIZE(a64_conds); i++) {
+			if (!strcmp(mnem + 2, a64_conds[i].cs)) {
+				snprintf(mnem, sizeof(mnem), "b.%s", a64_conds[i].od);
+				comment = a64_conds[i].branch_alias;
+			}
+		}
 	}
 	while (*p) {
 		int64_t v;
@@ -556,38 +630,206 @@ static void arm64_render(struct disasm *d, const cs_insn *in, struct kb_buf *out
 		}
 		if (branch && !p[l])
 			kb_buf_addf(&ops, "0x%" PRIx64, (uint64_t)v);
-		else if (depth > 0 || is_shift_before(in->op_str, p))
-			kb_buf_addf(&ops, "#%" PRId64, v);
-		else if (v < 0)
-			kb_buf_addf(&ops, "#-0x%" PRIx64, -(uint64_t)v);
+		else if (depth > 0 || decimal || is_shift_before(in->op_str, p) ||
+			 memchr(in->op_str, ']', (size_t)(p - in->op_str)))
+			kb_buf_addf(&ops, "#%" PRId64, v); /* offsets, also post-index */
+		else if (v < 0 && in->op_str[0] == 'w')
+			kb_buf_addf(&ops, "#0x%" PRIx32, (uint32_t)v);
 		else
 			kb_buf_addf(&ops, "#0x%" PRIx64, (uint64_t)v);
 		p += l;
 	}
+	/* "cset x0, eq	// eq = none": the condition is the last operand */
+	if (is_a64_cond_insn(mnem) && ops.len > 2) {
+		const char *c = strrchr(ops.buf, ' ');
+
+		c = c ? c + 1 : ops.buf;
+		for (size_t i = 0; i < KB_ARRAY_SIZE(a64_conds); i++) {
+			if (!strcmp(c, a64_conds[i].cs)) {
+				kb_buf_setlen(&ops, (size_t)(c - ops.buf));
+				kb_buf_addf(&ops, "%s\t// %s = %s", a64_conds[i].od,
+					    a64_conds[i].od, a64_conds[i].cond_alias);
+				break;
+			}
+		}
+	}
 	if (ops.len)
-		kb_buf_addf(out, "%s\t%s", in->mnemonic, ops.buf);
+		kb_buf_addf(out, "%s\t%s", mnem, ops.buf);
 	else
-		kb_buf_addstr(out, in->mnemonic);
+		kb_buf_addstr(out, mnem);
+	if (comment)
+		kb_buf_addf(out, "  // %s", comment);
 	kb_buf_release(&ops);
 }
 
+static bool is_cond(const char *c)
+{
+	static const char conds[] = "eqnecshsccloplmivsvchilsgeltgtleal";
+
+	for (size_t i = 0; i + 1 < sizeof(conds); i += 2)
+		if (c[0] == conds[i] && c[1] == conds[i + 1] && !c[2])
+			return true;
+	return false;
+}
+
+/* 32-bit Thumb-2 forms objdump marks ".w" (a 16-bit form of the op exists). */
+static bool thumb_wide_op(const char *m)
+{
+	static const char *const ops[] = { "and",  "orr",  "eor",  "bic",   "adc",   "sbc",  "mvn",
+					   "ands", "orrs", "eors", "bics",  "adcs",  "sbcs", "mvns",
+					   "ldr",  "ldrb", "ldrh", "ldrsb", "ldrsh", "str",  "strb",
+					   "strh", "tst",  "teq",  "cmn",   "mul" };
+
+	for (size_t i = 0; i < KB_ARRAY_SIZE(ops); i++) {
+		size_t l = strlen(ops[i]);
+
+		/* the op, optionally followed by a condition (IT block) */
+		if (!strncmp(m, ops[i], l) && (!m[l] || is_cond(m + l)))
+			return true;
+	}
+	return false;
+}
+
 /*
- * ARM/Thumb: decimal immediates, r9 instead of "sb", bare branch targets,
- * and objdump's "\t@ 0x.." comment for values above 32 or below -16, or
- * the target of a pc-relative load.
+ * ARM/Thumb mnemonics as objdump spells them: "cs"/"cc" for hs/lo,
+ * "stmia"/"ldmia" for Thumb stm/ldm (and ARM stm with writeback), ".n" on
+ * 16-bit conditional/unconditional branches, ".w" on 32-bit forms that have
+ * a 16-bit sibling, "negs", "mov.w rd, rm, lsl #n" for immediate shifts,
+ * "stmdb sp!"/"ldmia.w sp!" for 32-bit push/pop.  May prefix @ops and skip
+ * part of the operand text (*p).
+ */
+static void arm_mnemonic(struct disasm *d, const cs_insn *in, bool branch, char *mnem, size_t cap,
+			 struct kb_buf *ops, const char **p)
+{
+	const cs_arm *a = &in->detail->arm;
+	bool thumb = d->arch == KB_DISASM_THUMB;
+	char base[32], suffix[8] = "";
+	const char *dot = strchr(in->mnemonic, '.');
+	size_t bl = dot ? (size_t)(dot - in->mnemonic) : strlen(in->mnemonic);
+
+	snprintf(base, sizeof(base), "%.*s", (int)bl, in->mnemonic);
+	if (dot)
+		snprintf(suffix, sizeof(suffix), "%s", dot);
+	/* condition spelling */
+	if ((a->cc == ARM_CC_HS || a->cc == ARM_CC_LO) && bl >= 2) {
+		const char *want = a->cc == ARM_CC_HS ? "hs" : "lo";
+
+		for (size_t i = bl - 2;; i--) {
+			if (!strncmp(base + i, want, 2)) {
+				memcpy(base + i, a->cc == ARM_CC_HS ? "cs" : "cc", 2);
+				break;
+			}
+			if (!i)
+				break;
+		}
+	}
+	if (!strncmp(base, "stm", 3) || !strncmp(base, "ldm", 3)) {
+		bool plain = !base[3] || is_cond(base + 3);
+
+		if (plain && (thumb || (base[0] == 's' && strchr(in->op_str, '!')))) {
+			memmove(base + 5, base + 3, strlen(base + 3) + 1);
+			memcpy(base + 3, "ia", 2);
+		}
+	}
+	if (thumb && in->size == 2 && base[0] == 'b' && (!base[1] || is_cond(base + 1)) && branch &&
+	    !dot)
+		snprintf(suffix, sizeof(suffix), ".n");
+	if (thumb && in->size == 4 && !dot && thumb_wide_op(base) && !strstr(in->op_str, "pc"))
+		snprintf(suffix, sizeof(suffix), ".w");
+	if (thumb && (!strcmp(base, "rsb") || !strcmp(base, "rsbs")) && !strcmp(suffix, ".w"))
+		suffix[0] = '\0';
+	/* 16-bit "muls rd, rn, rd": objdump shows the two-operand form */
+	if (thumb && in->size == 2 && !strncmp(base, "mul", 3) && strrchr(in->op_str, ',')) {
+		kb_buf_add(ops, in->op_str, (size_t)(strrchr(in->op_str, ',') - in->op_str));
+		*p = in->op_str + strlen(in->op_str);
+	}
+	/* 16-bit "rsbs rd, rm, #0" is negs */
+	if (thumb && in->size == 2 && !strncmp(base, "rsb", 3) && strstr(in->op_str, ", #0") &&
+	    strlen(strstr(in->op_str, ", #0")) == 4) {
+		memcpy(base, "neg", 3);
+		kb_buf_add(ops, in->op_str, (size_t)(strstr(in->op_str, ", #0") - in->op_str));
+		*p = in->op_str + strlen(in->op_str);
+	}
+	/* Thumb-2 immediate shifts: "lsl.w r1, r2, #4" -> "mov.w r1, r2, lsl #4" */
+	if (thumb && in->size == 4 && a->op_count == 3 && a->operands[2].type == ARM_OP_IMM &&
+	    (!strncmp(base, "lsl", 3) || !strncmp(base, "lsr", 3) || !strncmp(base, "asr", 3) ||
+	     !strncmp(base, "ror", 3))) {
+		const char *last = strrchr(in->op_str, ',');
+		char shift[4];
+
+		if (last) {
+			snprintf(shift, sizeof(shift), "%.3s", base);
+			memmove(base, "mov", 3);
+			kb_buf_add(ops, in->op_str, (size_t)(last - in->op_str));
+			kb_buf_addf(ops, ", %s", shift);
+			*p = last + 1;
+			snprintf(suffix, sizeof(suffix), ".w");
+		}
+	}
+	/* 32-bit Thumb push/pop are printed as the underlying stmdb/ldmia */
+	if (thumb && in->size == 4 && (!strcmp(base, "push") || !strcmp(base, "pop"))) {
+		snprintf(base, sizeof(base), "%s", base[1] == 'u' ? "stmdb" : "ldmia");
+		snprintf(suffix, sizeof(suffix), "%s", base[0] == 's' ? "" : ".w");
+		kb_buf_addstr(ops, "sp!, ");
+	}
+	/* ARM ldrd/strd: objdump leaves out the implied second register */
+	if (!thumb && (!strncmp(base, "ldrd", 4) || !strncmp(base, "strd", 4))) {
+		const char *c1 = strchr(in->op_str, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+
+		if (c2) {
+			kb_buf_add(ops, in->op_str, (size_t)(c1 - in->op_str));
+			*p = c2;
+		}
+	}
+	snprintf(mnem, cap, "%.24s%.7s", base, suffix);
+}
+
+/*
+ * ARM/Thumb: immediates as signed decimals, r9 instead of "sb", bare branch
+ * targets, "stmia" spelled out, "nop" forms, and objdump's
+ * "\t@ 0x.." comment for values above 32 or below -16, or the target of a
+ * pc-relative load.
  */
 static void arm_render(struct disasm *d, const cs_insn *in, struct kb_buf *out)
 {
 	bool branch = cs_insn_group(d->h, in, CS_GRP_JUMP) || cs_insn_group(d->h, in, CS_GRP_CALL);
 	struct kb_buf ops = KB_BUF_INIT;
 	const char *p = in->op_str;
-	bool have_comment = false;
+	bool have_comment = false, pc_rel = false;
 	int64_t comment = 0;
+	char mnem[32];
+	int depth = 0;
 
+	/* Thumb "udf #imm8" (0xdeXX): capstone calls 0xdefe "trap" */
+	if (d->arch == KB_DISASM_THUMB && in->size == 2 && in->bytes[1] == 0xde) {
+		kb_buf_addf(out, "udf\t#%u", in->bytes[0]);
+		if (in->bytes[0] > 32)
+			kb_buf_addf(out, "\t@ 0x%x", in->bytes[0]);
+		return;
+	}
+	if (d->arch == KB_DISASM_ARM && !strcmp(in->mnemonic, "nop")) {
+		kb_buf_addstr(out, "nop\t{0}");
+		return;
+	}
+	if (d->arch == KB_DISASM_ARM && !strcmp(in->mnemonic, "mov") &&
+	    !strcmp(in->op_str, "r0, r0")) {
+		kb_buf_addstr(out, "nop\t\t\t@ (mov r0, r0)");
+		return;
+	}
+	arm_mnemonic(d, in, branch, mnem, sizeof(mnem), &ops, &p);
+	/* IT blocks: "it lo" is "it cc" */
+	if (!strncmp(mnem, "it", 2) && (!strcmp(p, "hs") || !strcmp(p, "lo"))) {
+		kb_buf_addstr(&ops, p[0] == 'h' ? "cs" : "cc");
+		p += 2;
+	}
 	while (*p) {
 		int64_t v;
 		size_t l;
 
+		if (*p == '[')
+			depth++;
+		else if (*p == ']')
+			depth--;
 		if (!strncmp(p, "sb", 2) && (p == in->op_str || !isalnum((unsigned char)p[-1])) &&
 		    !isalnum((unsigned char)p[2])) {
 			kb_buf_addstr(&ops, "r9");
@@ -599,8 +841,13 @@ static void arm_render(struct disasm *d, const cs_insn *in, struct kb_buf *out)
 			kb_buf_addch(&ops, *p++);
 			continue;
 		}
+		/* ARM prints modified immediates signed, Thumb-2 unsigned; offsets signed */
+		if (d->arch == KB_DISASM_ARM || depth > 0)
+			v = (int32_t)(uint32_t)v;
+		else
+			v = (uint32_t)v;
 		if (branch && !p[l]) {
-			kb_buf_addf(&ops, "0x%" PRIx64, (uint64_t)v & 0xffffffffu);
+			kb_buf_addf(&ops, "0x%" PRIx32, (uint32_t)v);
 		} else {
 			kb_buf_addf(&ops, "#%" PRId64, v);
 			if (!is_shift_before(in->op_str, p)) {
@@ -610,7 +857,11 @@ static void arm_render(struct disasm *d, const cs_insn *in, struct kb_buf *out)
 							      in->address + 8;
 					comment = (int64_t)(pc + (uint64_t)v);
 					have_comment = true;
-				} else if (v > 32 || v < -16) {
+					pc_rel = d->arch == KB_DISASM_THUMB;
+				} else if ((v > 32 || v < -16) &&
+					   !(d->arch == KB_DISASM_THUMB && depth > 0 &&
+					     (v < 0 || strstr(p, "]!")))) {
+					/* (Thumb: none for negative or pre-indexed offsets) */
 					comment = v;
 					have_comment = true;
 				}
@@ -618,12 +869,20 @@ static void arm_render(struct disasm *d, const cs_insn *in, struct kb_buf *out)
 		}
 		p += l;
 	}
+	/* Thumb 16-bit immediate-offset loads/stores show the zero offset */
+	if (d->arch == KB_DISASM_THUMB && in->size == 2 && in->bytes[1] >= 0x60 &&
+	    in->bytes[1] < 0xa0 && ops.len && ops.buf[ops.len - 1] == ']' &&
+	    !strchr(strrchr(ops.buf, '['), ',')) {
+		kb_buf_setlen(&ops, ops.len - 1);
+		kb_buf_addstr(&ops, ", #0]");
+	}
 	if (ops.len)
-		kb_buf_addf(out, "%s\t%s", in->mnemonic, ops.buf);
+		kb_buf_addf(out, "%s\t%s", mnem, ops.buf);
 	else
-		kb_buf_addstr(out, in->mnemonic);
+		kb_buf_addstr(out, mnem);
 	if (have_comment)
-		kb_buf_addf(out, "\t@ 0x%" PRIx32, (uint32_t)comment);
+		kb_buf_addf(out, pc_rel ? "\t@ (0x%" PRIx32 ")" : "\t@ 0x%" PRIx32,
+			    (uint32_t)comment);
 	kb_buf_release(&ops);
 }
 
@@ -757,14 +1016,68 @@ static bool x86_ud1(struct disasm *d, const uint8_t *b, size_t n, size_t off, st
 	return ok;
 }
 
+/* What objdump prints for bytes that decode to nothing. */
+static void bad_insn(struct disasm *d, const uint8_t *b, size_t n, struct insn *ins)
+{
+	size_t w = insn_width(d->arch);
+	uint32_t word = 0;
+
+	/* a Thumb halfword 0b11101/0b11110/0b11111... starts a 32-bit instruction */
+	if (d->arch == KB_DISASM_THUMB && n >= 4 && (b[1] >> 3) >= 0x1d)
+		w = 4;
+	w = KB_MIN(w, n);
+	ins->size = w;
+	ins->bad = true;
+	for (size_t i = 0; i < w && i < 4; i++)
+		word |= (uint32_t)b[i] << (8 * i);
+	if (d->arch == KB_DISASM_AMD64 || w < insn_width(d->arch))
+		kb_buf_addstr(&ins->text, "(bad)");
+	else if (d->arch == KB_DISASM_ARM64)
+		kb_buf_addf(&ins->text, ".inst\t0x%08x ; undefined", word);
+	else if (d->arch == KB_DISASM_THUMB && w == 4)
+		kb_buf_addf(&ins->text, "\t\t@ <UNDEFINED> instruction: 0x%04x%04x", word & 0xffff,
+			    word >> 16);
+	else if (d->arch == KB_DISASM_THUMB)
+		kb_buf_addf(&ins->text, "\t\t@ <UNDEFINED> instruction: 0x%04x", word);
+	else
+		kb_buf_addf(&ins->text, "\t\t@ <UNDEFINED> instruction: 0x%08x", word);
+}
+
+/*
+ * Instructions are decoded in runs (one cs_disasm() call until it fails):
+ * capstone tracks Thumb IT blocks only within a call, and the conditions of
+ * the instructions in an IT block depend on it.
+ */
+struct batch {
+	cs_insn *insn;
+	size_t n, i;
+};
+
+static const cs_insn *next_insn(struct disasm *d, struct batch *bt, const uint8_t *b, size_t n,
+				size_t off)
+{
+	while (bt->i < bt->n && bt->insn[bt->i].address < off)
+		bt->i++;
+	if (bt->i < bt->n && bt->insn[bt->i].address == off)
+		return &bt->insn[bt->i++];
+	if (bt->insn)
+		cs_free(bt->insn, bt->n);
+	bt->insn = NULL;
+	bt->i = 0;
+	bt->n = cs_disasm(d->h, b + off, n - off, off, 0, &bt->insn);
+	return bt->n ? &bt->insn[bt->i++] : NULL;
+}
+
 /* Decode @n bytes into *ret (one entry per listed line group). */
 static size_t decode_all(struct disasm *d, const uint8_t *b, size_t n, struct insn **ret)
 {
 	struct insn *v = kb_xcalloc(n + 1, sizeof(*v));
 	size_t cnt = 0, off = 0;
+	struct batch bt = { 0 };
 
 	while (off < n) {
 		struct insn *ins = &v[cnt++];
+		const cs_insn *cur;
 		cs_insn *in;
 		size_t zeros;
 		const char *prefix;
@@ -778,16 +1091,15 @@ static size_t decode_all(struct disasm *d, const uint8_t *b, size_t n, struct in
 		} else if (d->arch == KB_DISASM_AMD64 &&
 			   x86_ud1(d, b, n, off, &ins->text, &ins->size)) {
 			/* rendered */
-		} else if (cs_disasm(d->h, b + off, n - off, off, 1, &in) == 1) {
-			ins->size = in->size;
-			ins->bugtrap = is_bugtrap(d, in);
+		} else if ((cur = next_insn(d, &bt, b, n, off))) {
+			ins->size = cur->size;
+			ins->bugtrap = is_bugtrap(d, cur);
 			if (d->arch == KB_DISASM_AMD64)
-				x86_render(d, in, b + off, "", &ins->text);
+				x86_render(d, cur, b + off, "", &ins->text);
 			else if (d->arch == KB_DISASM_ARM64)
-				arm64_render(d, in, &ins->text);
+				arm64_render(d, cur, &ins->text);
 			else
-				arm_render(d, in, &ins->text);
-			cs_free(in, 1);
+				arm_render(d, cur, &ins->text);
 		} else if ((prefix = x86_prefix_name(d, b[off]))) {
 			/*
 			 * A prefix capstone rejects together with its instruction
@@ -817,17 +1129,12 @@ static size_t decode_all(struct disasm *d, const uint8_t *b, size_t n, struct in
 			ins->size = 1;
 			kb_buf_addf(&ins->text, ".byte 0x%x", b[off]);
 		} else {
-			size_t w = KB_MIN(insn_width(d->arch), n - off);
-
-			ins->size = w;
-			ins->bad = true;
-			if (d->arch == KB_DISASM_AMD64 || w < insn_width(d->arch))
-				kb_buf_addstr(&ins->text, "(bad)");
-			else
-				kb_buf_addstr(&ins->text, ".word\t0x...");
+			bad_insn(d, b + off, n - off, ins);
 		}
 		off += ins->size;
 	}
+	if (bt.insn)
+		cs_free(bt.insn, bt.n);
 	*ret = v;
 	return cnt;
 }
@@ -870,13 +1177,15 @@ int kb_disasm_listing(const uint8_t *bytes, size_t n, enum kb_disasm_arch arch, 
 	struct disasm d;
 	struct insn *v;
 	size_t cnt;
-	int r;
+	int r, aw;
 
 	memset(info, 0, sizeof(*info));
 	r = disasm_open(&d, arch);
 	if (r < 0)
 		return r;
 	cnt = decode_all(&d, bytes, n, &v);
+	/* objdump drops leading zeros of the addresses in groups of four */
+	aw = n >= 0x1000 ? 8 : 4;
 	for (size_t i = 0; i < cnt; i++) {
 		const struct insn *ins = &v[i];
 		size_t line = out->len;
@@ -892,7 +1201,7 @@ int kb_disasm_listing(const uint8_t *bytes, size_t n, enum kb_disasm_arch arch, 
 			kb_buf_addstr(out, "\t...\n");
 			continue;
 		}
-		kb_buf_addf(out, "%4zx:\t", ins->off);
+		kb_buf_addf(out, "%*zx:\t", aw, ins->off);
 		if (is_trap)
 			out->buf[line] = '*';
 		add_bytes(out, arch, bytes + ins->off, ins->size);
@@ -903,7 +1212,7 @@ int kb_disasm_listing(const uint8_t *bytes, size_t n, enum kb_disasm_arch arch, 
 		kb_buf_addch(out, '\n');
 		/* objdump wraps long x86 encodings, 7 bytes per line */
 		for (size_t k = 7; arch == KB_DISASM_AMD64 && k < ins->size; k += 7) {
-			kb_buf_addf(out, "%4zx:\t", ins->off + k);
+			kb_buf_addf(out, "%*zx:\t", aw, ins->off + k);
 			for (size_t j = k; j < ins->size && j < k + 7; j++)
 				kb_buf_addf(out, j > k ? " %02x" : "%02x", bytes[ins->off + j]);
 			kb_buf_addch(out, '\n');
