@@ -456,15 +456,22 @@ int kb_gitbisect_next(const struct kb_dag *d, const uint8_t *marks, struct kb_gi
 		if (marks[r[0].commit] != KB_GB_SKIP) {
 			s.commit = r[0].commit;
 			s.nmaybe = 0;
-		} else {
+		} else if (nok) {
 			s.commit = ok[skip_away(nok, ok, s.bad)];
+		} else {
+			/*
+			 * The bad end itself is marked SKIP, so every candidate
+			 * is: git lists them all, the bad end in rank order.
+			 */
+			s.commit = s.bad;
 		}
 		if (s.commit != s.bad) {
 			s.state = KB_GB_NEXT;
 			s.nmaybe = 0;
 		} else if (s.nmaybe) {
 			s.state = KB_GB_ONLY_SKIPPED;
-			s.maybe[s.nmaybe++] = s.bad;
+			if (nok)
+				s.maybe[s.nmaybe++] = s.bad;
 		} else {
 			s.state = KB_GB_FOUND;
 		}

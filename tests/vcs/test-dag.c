@@ -304,6 +304,15 @@ static void test_only_skipped(void **state)
 	assert_non_null(strstr(out.buf, "There are only 'skip'ped commits left to test.\n"));
 	assert_non_null(strstr(out.buf, "We cannot bisect more!\n"));
 	kb_gitbisect_step_release(&s);
+
+	/* The bad end itself skipped: all candidates listed, no crash. */
+	m[idx(d, 'c')] = KB_GB_SKIP;
+	assert_int_equal(kb_gitbisect_next(d, m, &s), 0);
+	assert_int_equal(s.state, KB_GB_ONLY_SKIPPED);
+	assert_int_equal(s.nmaybe, 2);
+	assert_int_equal(s.maybe[0], idx(d, 'b'));
+	assert_int_equal(s.maybe[1], idx(d, 'c'));
+	kb_gitbisect_step_release(&s);
 	kb_buf_release(&out);
 	free(m);
 	kb_dag_free(d);
