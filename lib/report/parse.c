@@ -358,7 +358,13 @@ static void build_body(const char *out, size_t len, size_t ls, size_t le, const 
 		lines++;
 		bool drop = skip_text;
 
-		if (contains(sl.text, sl.len, "Disabling lock debugging due to kernel taint")) {
+		/*
+		 * The taint notice is dropped from the body, but never the oops
+		 * line itself (interleaved output can put both on one line): a
+		 * found crash always has report text.
+		 */
+		if (!is_oops &&
+		    contains(sl.text, sl.len, "Disabling lock debugging due to kernel taint")) {
 			drop = true;
 		} else if (lines > threshold &&
 			   (contains(sl.text, sl.len, "Kernel panic - not syncing") ||
