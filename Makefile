@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 MESON_OPTS ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build asan check test demo fuzz fuzz-run bench bench-report format clean
+.PHONY: all deps build asan check test demo fuzz fuzz-run bench-report bench-strategy format clean
 
 all: build
 
@@ -53,6 +53,10 @@ fuzz-run: fuzz
 
 bench-report: build
 	$(BUILD)/bench/bench-report $(ARGS)
+
+# The strategy benchmark: the engine on the simulator, both strategies.
+bench-strategy: build
+	$(BUILD)/bench/bench-strategy $(ARGS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
