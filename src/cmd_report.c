@@ -90,16 +90,19 @@ int cmd_report(int argc, char **argv)
 			printf("usage: kbisect report [--json] [--all] [--arch ARCH] [FILE|-]\n");
 			return KB_EXIT_OK;
 		default:
-			fprintf(stderr, "usage: kbisect report [--json] [--all] [--arch ARCH] [FILE|-]\n");
+			fprintf(stderr,
+				"usage: kbisect report [--json] [--all] [--arch ARCH] [FILE|-]\n");
 			return KB_EXIT_USAGE;
 		}
 	}
 	if (optind < argc - 1) {
-		fprintf(stderr, "kbisect report: expected at most one FILE, got %d\n", argc - optind);
+		fprintf(stderr, "kbisect report: expected at most one FILE, got %d\n",
+			argc - optind);
 		return KB_EXIT_USAGE;
 	}
 	if (strcmp(arch, "amd64") && strcmp(arch, "arm64") && strcmp(arch, "arm")) {
-		fprintf(stderr, "kbisect report: unknown --arch '%s'; use amd64, arm64 or arm\n", arch);
+		fprintf(stderr, "kbisect report: unknown --arch '%s'; use amd64, arm64 or arm\n",
+			arch);
 		return KB_EXIT_USAGE;
 	}
 	if (optind < argc)

@@ -22,8 +22,8 @@
 
 struct kb_engine_params {
 	const struct kb_config *cfg;
-	const char *workdir;          /* journal, private clone and logs live here */
-	enum kb_strategy strategy;    /* usually cfg->strategy, the CLI may override */
+	const char *workdir; /* journal, private clone and logs live here */
+	enum kb_strategy strategy; /* usually cfg->strategy, the CLI may override */
 	/*
 	 * Backend and clock.  NULL backend: the real one for cfg (private git
 	 * clone, build command, local test command).  A simulator passes its

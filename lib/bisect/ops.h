@@ -19,15 +19,15 @@
 enum kb_build_status {
 	KB_BUILD_OK,
 	KB_BUILD_FAILED, /* the commit does not build: the commit is skipped */
-	KB_BUILD_INFRA,  /* our problem (disk full, OOM-killed make, timeout): retry later */
+	KB_BUILD_INFRA, /* our problem (disk full, OOM-killed make, timeout): retry later */
 };
 
 struct kb_build_result {
 	enum kb_build_status status;
-	char signature[65];   /* sha256 hex of the artifacts ("" when none) */
-	char *compiler;       /* "gcc (Debian 12.2.0-14) 12.2.0, GNU ld ..." or NULL */
-	char *error_lines;    /* root-cause lines of a failed build, '\n'-separated, or NULL */
-	char *log_path;       /* full build log, or NULL */
+	char signature[65]; /* sha256 hex of the artifacts ("" when none) */
+	char *compiler; /* "gcc (Debian 12.2.0-14) 12.2.0, GNU ld ..." or NULL */
+	char *error_lines; /* root-cause lines of a failed build, '\n'-separated, or NULL */
+	char *log_path; /* full build log, or NULL */
 	double seconds;
 };
 

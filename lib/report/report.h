@@ -18,22 +18,22 @@
 #define KB_REPORT_MAX_ALT 16
 
 struct kb_report {
-	char *title;                       /* normalized title, never NULL in a result */
+	char *title; /* normalized title, never NULL in a result */
 	char *alt_titles[KB_REPORT_MAX_ALT];
 	size_t n_alt;
-	char *type;                        /* e.g. "KASAN-USE-AFTER-FREE-READ"; "" = unknown */
-	char *frame;                       /* guilty function, "" when the title has no " in " */
-	char *report;                      /* extracted report text (NUL-terminated) */
+	char *type; /* e.g. "KASAN-USE-AFTER-FREE-READ"; "" = unknown */
+	char *frame; /* guilty function, "" when the title has no " in " */
+	char *report; /* extracted report text (NUL-terminated) */
 	size_t report_len;
-	size_t start;                      /* byte offset of the first crash line */
-	size_t end;                        /* byte offset just past the last oops-marker line */
-	size_t skip;                       /* where the search for the next crash resumes */
+	size_t start; /* byte offset of the first crash line */
+	size_t end; /* byte offset just past the last oops-marker line */
+	size_t skip; /* where the search for the next crash resumes */
 	bool corrupted;
-	char *corrupted_reason;            /* "" when not corrupted */
+	char *corrupted_reason; /* "" when not corrupted */
 	bool suppressed;
 	bool panicked;
-	char *executor;                    /* "proc=P, id=E" or NULL */
-	char *guilty_file;                 /* set by kb_report_guilty_file(), else NULL */
+	char *executor; /* "proc=P, id=E" or NULL */
+	char *guilty_file; /* set by kb_report_guilty_file(), else NULL */
 };
 
 void kb_report_free(struct kb_report *r);

@@ -12,15 +12,18 @@
 #include "util/common.h"
 
 struct kb_buf {
-	char *buf;      /* data, NUL-terminated; kb_buf_slopbuf when empty */
-	size_t len;     /* bytes used, not counting the terminating NUL */
-	size_t alloc;   /* bytes allocated; 0 while buf points at the slop buffer */
-	size_t cap;     /* maximum len, 0 = unlimited */
+	char *buf; /* data, NUL-terminated; kb_buf_slopbuf when empty */
+	size_t len; /* bytes used, not counting the terminating NUL */
+	size_t alloc; /* bytes allocated; 0 while buf points at the slop buffer */
+	size_t cap; /* maximum len, 0 = unlimited */
 	bool truncated; /* an append was cut at cap */
 };
 
 extern char kb_buf_slopbuf[];
-#define KB_BUF_INIT { .buf = kb_buf_slopbuf }
+#define KB_BUF_INIT                   \
+	{                             \
+		.buf = kb_buf_slopbuf \
+	}
 
 void kb_buf_init(struct kb_buf *b, size_t hint);
 void kb_buf_release(struct kb_buf *b);

@@ -11,8 +11,8 @@
 #include "util/buf.h"
 
 enum kb_child_status {
-	KB_CHILD_EXITED,    /* exited normally; see exit_code */
-	KB_CHILD_SIGNALED,  /* killed by a signal it did not get from us; see sig */
+	KB_CHILD_EXITED, /* exited normally; see exit_code */
+	KB_CHILD_SIGNALED, /* killed by a signal it did not get from us; see sig */
 	KB_CHILD_TIMED_OUT, /* we killed it at the deadline */
 	KB_CHILD_EXEC_FAILED, /* could not be started (exec/chdir failed); see err */
 };
@@ -20,23 +20,24 @@ enum kb_child_status {
 struct kb_child {
 	/* input */
 	const char *const *argv; /* NULL-terminated; argv[0] looked up in PATH */
-	const char *shell_cmd;   /* instead of argv: run "/bin/sh -c shell_cmd" */
-	const char *const *env;  /* "K=V" entries added to (or "K" removed from) the environment */
-	const char *dir;         /* working directory, NULL = current */
-	const char *stdin_data;  /* written to stdin (NULL: stdin is /dev/null) */
+	const char *shell_cmd; /* instead of argv: run "/bin/sh -c shell_cmd" */
+	const char *const *env; /* "K=V" entries added to (or "K" removed from) the environment */
+	const char *dir; /* working directory, NULL = current */
+	const char *stdin_data; /* written to stdin (NULL: stdin is /dev/null) */
 	size_t stdin_len;
-	const char *out_path;    /* stdout+stderr also appended to this file (NULL: not saved) */
-	struct kb_buf *out;      /* stdout (and stderr when merge_stderr) captured here; NULL: discarded */
-	struct kb_buf *err;      /* stderr captured here when !merge_stderr; NULL: discarded */
-	bool merge_stderr;       /* stderr goes where stdout goes */
-	double timeout;          /* seconds, 0 = none; SIGTERM to the group, SIGKILL 5 s later */
+	const char *out_path; /* stdout+stderr also appended to this file (NULL: not saved) */
+	struct kb_buf
+		*out; /* stdout (and stderr when merge_stderr) captured here; NULL: discarded */
+	struct kb_buf *err; /* stderr captured here when !merge_stderr; NULL: discarded */
+	bool merge_stderr; /* stderr goes where stdout goes */
+	double timeout; /* seconds, 0 = none; SIGTERM to the group, SIGKILL 5 s later */
 
 	/* output */
 	enum kb_child_status status;
-	int exit_code;           /* KB_CHILD_EXITED */
-	int sig;                 /* KB_CHILD_SIGNALED */
-	int err_no;              /* KB_CHILD_EXEC_FAILED */
-	double seconds;          /* wall time */
+	int exit_code; /* KB_CHILD_EXITED */
+	int sig; /* KB_CHILD_SIGNALED */
+	int err_no; /* KB_CHILD_EXEC_FAILED */
+	double seconds; /* wall time */
 };
 
 /*

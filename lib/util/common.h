@@ -14,25 +14,25 @@
 #include <unistd.h>
 
 #define KB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define KB_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define KB_MAX(a, b) ((a) > (b) ? (a) : (b))
-#define KB_UNUSED __attribute__((unused))
-#define KB_MUST_CHECK __attribute__((warn_unused_result))
-#define KB_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define KB_MIN(a, b)	 ((a) < (b) ? (a) : (b))
+#define KB_MAX(a, b)	 ((a) > (b) ? (a) : (b))
+#define KB_UNUSED	 __attribute__((unused))
+#define KB_MUST_CHECK	 __attribute__((warn_unused_result))
+#define KB_PRINTF(f, a)	 __attribute__((format(printf, f, a)))
 
 /* Take ownership of a pointer out of a _cleanup_ variable. */
-#define KB_TAKE_PTR(p)                          \
-	({                                      \
-		typeof(p) _tmp_ = (p);          \
-		(p) = NULL;                     \
-		_tmp_;                          \
+#define KB_TAKE_PTR(p)                 \
+	({                             \
+		typeof(p) _tmp_ = (p); \
+		(p) = NULL;            \
+		_tmp_;                 \
 	})
 
-#define KB_TAKE_FD(fd)                          \
-	({                                      \
-		int _tmpfd_ = (fd);             \
-		(fd) = -1;                      \
-		_tmpfd_;                        \
+#define KB_TAKE_FD(fd)              \
+	({                          \
+		int _tmpfd_ = (fd); \
+		(fd) = -1;          \
+		_tmpfd_;            \
 	})
 
 static inline void kb_freep(void *p)
@@ -52,9 +52,9 @@ static inline void kb_fclosep(FILE **f)
 		fclose(*f);
 }
 
-#define _cleanup_(f)     __attribute__((cleanup(f)))
-#define _cleanup_free_   _cleanup_(kb_freep)
-#define _cleanup_close_  _cleanup_(kb_closep)
+#define _cleanup_(f)	 __attribute__((cleanup(f)))
+#define _cleanup_free_	 _cleanup_(kb_freep)
+#define _cleanup_close_	 _cleanup_(kb_closep)
 #define _cleanup_fclose_ _cleanup_(kb_fclosep)
 
 /* Allocation that cannot fail: OOM aborts (like git's xmalloc). */

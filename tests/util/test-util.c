@@ -98,10 +98,8 @@ static void test_fs_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_basic),
-		cmocka_unit_test(test_buf_cap),
-		cmocka_unit_test(test_buf_long_format),
-		cmocka_unit_test(test_error_messages),
+		cmocka_unit_test(test_buf_basic),	cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_buf_long_format), cmocka_unit_test(test_error_messages),
 		cmocka_unit_test(test_fs_roundtrip),
 	};
 
