@@ -284,7 +284,7 @@ static bool rex_unused(csh h, const cs_insn *in)
 		w64 = true;
 	/* implicit operands (cqto, cltq, ...): cannot tell, assume used */
 	if (!x->op_count)
-		return false;
+		return !strcmp(in->mnemonic, "nop");
 	if ((x->rex & 8) && !w64)
 		return true;
 	if ((x->rex & 2) && !idx)
@@ -305,14 +305,18 @@ static void x86_prefixes(csh h, const uint8_t *code, size_t size, const cs_insn 
 	const cs_x86 *x = &in->detail->x86;
 	bool has16 = false, rep_used = strstr(in->mnemonic, "rep") || strstr(in->mnemonic, "bnd");
 	size_t len = 0, first = 0, n66 = 0, nrep = 0;
-	bool esc;
+	bool esc, has_mem = false;
+	bool branch = cs_insn_group(h, in, CS_GRP_JUMP) || cs_insn_group(h, in, CS_GRP_CALL);
 
 	len = (size_t)snprintf(pre, cap, "%s", extra);
 	if (len >= cap)
 		len = cap - 1;
-	for (unsigned k = 0; k < x->op_count; k++)
+	for (unsigned k = 0; k < x->op_count; k++) {
 		if (x->operands[k].size == 2)
 			has16 = true;
+		if (x->operands[k].type == X86_OP_MEM)
+			has_mem = true;
+	}
 	while (first < size &&
 	       (strchr("\xf2\xf3\x66\x2e\x3e\x26\x36\x64\x65\x67\xf0", code[first]) ||
 		(code[first] & 0xf0) == 0x40))
@@ -337,15 +341,48 @@ static void x86_prefixes(csh h, const uint8_t *code, size_t size, const cs_insn 
 		} else if (c == 0x66) {
 			if (!(--n66 == 0 && (esc || !x->op_count || has16)))
 				name = "data16";
-		} else if (c != 0x2e && c != 0x3e && c != 0x26 && c != 0x36 && c != 0x64 &&
-			   c != 0x65 && c != 0x67 && c != 0xf0) {
+		} else if (c == 0x2e || c == 0x3e || c == 0x26 || c == 0x36 || c == 0x64 ||
+			   c == 0x65) {
+			if (!has_mem && !branch)
+				name = c == 0x2e ? "cs" :
+				       c == 0x3e ? "ds" :
+				       c == 0x26 ? "es" :
+				       c == 0x36 ? "ss" :
+				       c == 0x64 ? "fs" :
+						   "gs";
+		} else if (c != 0x67 && c != 0xf0) {
 			break;
 		}
 		if (name && len + strlen(name) + 2 < cap)
 			len += (size_t)snprintf(pre + len, cap - len, "%s ", name);
 	}
-	if (x->rex && rex_unused(h, in) && len + 10 < cap)
+	/* VEX-encoded instructions carry no REX (capstone reports the VEX bits) */
+	if (x->rex && !(first < size && (code[first] == 0xc4 || code[first] == 0xc5)) &&
+	    rex_unused(h, in) && len + 10 < cap)
 		snprintf(pre + len, cap - len, "%s ", x86_rex_name(x->rex));
+}
+
+/*
+ * x87 register forms: capstone lists only %st(i); objdump names both
+ * operands, %st first for the "to st(i)" arithmetic (dc, de) and last for
+ * the compares and moves into st (d8, da, db, df e8-f7).
+ */
+static void x87_operands(const cs_x86 *x, struct kb_buf *ops)
+{
+	uint8_t op = x->opcode[0], m = x->modrm;
+	char reg[16];
+
+	if (op < 0xd8 || op > 0xdf || m < 0xc0 || x->op_count != 1 ||
+	    x->operands[0].type != X86_OP_REG || strncmp(ops->buf, "%st(", 4) || ops->len > 8)
+		return;
+	snprintf(reg, sizeof(reg), "%s", ops->buf);
+	kb_buf_reset(ops);
+	if (op == 0xdc || op == 0xde)
+		kb_buf_addf(ops, "%%st,%s", reg);
+	else if (op == 0xd8 || op == 0xda || op == 0xdb || (op == 0xdf && m >= 0xe8 && m < 0xf8))
+		kb_buf_addf(ops, "%s,%%st", reg);
+	else
+		kb_buf_addstr(ops, reg);
 }
 
 static void x86_render(struct disasm *d, const cs_insn *in, const uint8_t *code, const char *extra,
@@ -470,6 +507,7 @@ static void x86_render(struct disasm *d, const cs_insn *in, const uint8_t *code,
 			break;
 		}
 	}
+	x87_operands(x, &ops);
 	if (ops.len)
 		kb_buf_addf(out, "%-6s %s%s", mnem, ops.buf, comment.buf);
 	else
@@ -1016,6 +1054,52 @@ static bool x86_ud1(struct disasm *d, const uint8_t *b, size_t n, size_t off, st
 	return ok;
 }
 
+/*
+ * capstone 4 does not know pclmulqdq (66 0f 3a 44 /r ib).  Its operands are
+ * those of palignr (66 0f 3a 0f /r ib); objdump names the four common
+ * immediates (pclmullqlqdq, ...).
+ */
+static bool x86_pclmul(struct disasm *d, const uint8_t *b, size_t n, size_t off,
+		       struct kb_buf *text, size_t *size)
+{
+	static const char *const names[] = { "pclmullqlqdq", "pclmulhqlqdq", "pclmullqhqdq",
+					     "pclmulhqhqdq" };
+	uint8_t tmp[32];
+	size_t p = off, len;
+	cs_insn *in;
+	bool ok = false, has66 = false;
+
+	while (p < n && (b[p] == 0x66 || (b[p] & 0xf0) == 0x40)) {
+		has66 |= b[p] == 0x66;
+		p++;
+	}
+	if (!has66 || p + 3 >= n || b[p] != 0x0f || b[p + 1] != 0x3a || b[p + 2] != 0x44)
+		return false;
+	len = KB_MIN(n - off, sizeof(tmp));
+	memcpy(tmp, b + off, len);
+	tmp[p + 2 - off] = 0x0f;
+	if (cs_disasm(d->h, tmp, len, off, 1, &in) == 1) {
+		const cs_x86 *x = &in->detail->x86;
+		struct kb_buf ops = KB_BUF_INIT;
+		const char *c;
+		int imm = x->op_count && x->operands[0].type == X86_OP_IMM ?
+				  (int)x->operands[0].imm :
+				  -1;
+
+		x86_render(d, in, tmp, "", &ops);
+		c = strchr(ops.buf, ',');
+		if (c && (imm == 0x00 || imm == 0x01 || imm == 0x10 || imm == 0x11))
+			kb_buf_addf(text, "%s %s", names[(imm & 1) | (imm >> 4) << 1], c + 1);
+		else if ((c = strchr(ops.buf, ' ')))
+			kb_buf_addf(text, "pclmulqdq %s", c + strspn(c, " "));
+		*size = in->size;
+		ok = c != NULL;
+		kb_buf_release(&ops);
+		cs_free(in, 1);
+	}
+	return ok;
+}
+
 /* What objdump prints for bytes that decode to nothing. */
 static void bad_insn(struct disasm *d, const uint8_t *b, size_t n, struct insn *ins)
 {
@@ -1025,6 +1109,20 @@ static void bad_insn(struct disasm *d, const uint8_t *b, size_t n, struct insn *
 	/* a Thumb halfword 0b11101/0b11110/0b11111... starts a 32-bit instruction */
 	if (d->arch == KB_DISASM_THUMB && n >= 4 && (b[1] >> 3) >= 0x1d)
 		w = 4;
+	/*
+	 * objdump's "(bad)" covers the bytes it read before giving up: a VEX
+	 * prefix with its opcode, or an escape with its opcode.
+	 */
+	if (d->arch == KB_DISASM_AMD64) {
+		if (b[0] == 0xc5 && n >= 3)
+			w = 3;
+		else if (b[0] == 0xc4 && n >= 4 && (b[1] & 0x1f) >= 1 && (b[1] & 0x1f) <= 3)
+			w = 4; /* (an invalid opcode map fails right after c4) */
+		else if (b[0] == 0x0f && n >= 3 && (b[1] == 0x38 || b[1] == 0x3a))
+			w = 3;
+		else if (b[0] == 0x0f && n >= 2)
+			w = 2;
+	}
 	w = KB_MIN(w, n);
 	ins->size = w;
 	ins->bad = true;
@@ -1089,8 +1187,14 @@ static size_t decode_all(struct disasm *d, const uint8_t *b, size_t n, struct in
 			ins->size = zeros;
 			ins->dots = true;
 		} else if (d->arch == KB_DISASM_AMD64 &&
-			   x86_ud1(d, b, n, off, &ins->text, &ins->size)) {
+			   (x86_ud1(d, b, n, off, &ins->text, &ins->size) ||
+			    x86_pclmul(d, b, n, off, &ins->text, &ins->size))) {
 			/* rendered */
+		} else if (d->arch == KB_DISASM_AMD64 && (b[off] & 0xf0) == 0x40 && off + 1 < n &&
+			   x86_prefix_name(d, b[off + 1])) {
+			/* a REX not right before the opcode is ignored, and listed alone */
+			ins->size = 1;
+			kb_buf_addstr(&ins->text, x86_prefix_name(d, b[off]));
 		} else if ((cur = next_insn(d, &bt, b, n, off))) {
 			ins->size = cur->size;
 			ins->bugtrap = is_bugtrap(d, cur);

@@ -157,6 +157,54 @@ static void test_decompile_rules(void **state)
 	kb_buf_release(&out);
 }
 
+static void listing_is(const uint8_t *b, size_t n, enum kb_disasm_arch arch, const char *want)
+{
+	struct kb_buf out = KB_BUF_INIT;
+	struct kb_disasm_info info;
+
+	assert_int_equal(kb_disasm_listing(b, n, arch, SIZE_MAX, &out, &info), 0);
+	assert_string_equal(out.buf, want);
+	kb_buf_release(&out);
+}
+
+/*
+ * Listings of GNU objdump 2.40 (x86-64, aarch64, arm, thumb) for a few
+ * bytes each, checked without objdump: the dialect rules stay covered where
+ * the cross binutils are not installed.
+ */
+static void test_objdump_dialect(void **state)
+{
+	static const uint8_t x86[] = { 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00,
+				       0x00, 0x00, 0xf3, 0xc3, 0x48, 0x0f, 0x84 };
+	static const uint8_t a64[] = { 0xc1, 0x02, 0x00, 0x54, 0xe0, 0x17, 0x9f, 0x9a,
+				       0x55, 0x00, 0x80, 0x52, 0xfd, 0x7b, 0xc2, 0xa8 };
+	static const uint8_t a32[] = { 0x0f, 0x00, 0xa0, 0xe8, 0xfc, 0x00,
+				       0x00, 0x3a, 0xff, 0x34, 0xc4, 0xe3 };
+	static const uint8_t t32[] = { 0x02, 0x4b, 0x38, 0xbf, 0x01, 0x22 };
+
+	(void)state;
+	listing_is(x86, sizeof(x86), KB_DISASM_AMD64,
+		   "   0:\t66 2e 0f 1f 84 00 00 \tcs nopw 0x0(%rax,%rax,1)\n"
+		   "   7:\t00 00 00\n"
+		   "   a:\tf3 c3                \trepz ret\n"
+		   "   c:\t48                   \trex.W\n"
+		   "   d:\t0f                   \t.byte 0xf\n"
+		   "   e:\t84                   \t.byte 0x84\n");
+	listing_is(a64, sizeof(a64), KB_DISASM_ARM64,
+		   "   0:\t540002c1 \tb.ne\t0x58  // b.any\n"
+		   "   4:\t9a9f17e0 \tcset\tx0, eq\t// eq = none\n"
+		   "   8:\t52800055 \tmov\tw21, #0x2                   \t// #2\n"
+		   "   c:\ta8c27bfd \tldp\tx29, x30, [sp], #32\n");
+	listing_is(a32, sizeof(a32), KB_DISASM_ARM,
+		   "   0:\te8a0000f \tstmia\tr0!, {r0, r1, r2, r3}\n"
+		   "   4:\t3a0000fc \tbcc\t0x3fc\n"
+		   "   8:\te3c434ff \tbic\tr3, r4, #-16777216\t@ 0xff000000\n");
+	listing_is(t32, sizeof(t32), KB_DISASM_THUMB,
+		   "   0:\t4b02      \tldr\tr3, [pc, #8]\t@ (0xc)\n"
+		   "   2:\tbf38      \tit\tcc\n"
+		   "   4:\t2201      \tmovcc\tr2, #1\n");
+}
+
 /* The bisection log in reference-logs ends with a block made by objdump. */
 static void test_reference_log(void **state)
 {
@@ -383,7 +431,7 @@ static void test_objdump_corpus(void **state)
 		       100.0 * s->codes_equal / s->codes, s->lines_equal, s->lines,
 		       100.0 * s->lines_equal / s->lines);
 		/* regression guard: a little under the rate measured when this was written */
-		assert_true(s->lines_equal * 100 >= s->lines * 97);
+		assert_true(s->lines_equal * 1000 >= s->lines * 995);
 	}
 	assert_true(st[KB_DISASM_AMD64].codes > 100);
 }
@@ -519,7 +567,7 @@ static void test_objdump_compiled(void **state)
 		       "(%.2f%%)\n",
 		       tg->name, equal, lines, 100.0 * equal / lines);
 		/* regression guard, a little under the rate measured when written */
-		assert_true(equal * 100 >= lines * 97);
+		assert_true(equal * 100 >= lines * 99);
 	}
 	free(src);
 	free(bin);
@@ -531,9 +579,10 @@ static void test_objdump_compiled(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_code),     cmocka_unit_test(test_decompile_rules),
-		cmocka_unit_test(test_pairs),	       cmocka_unit_test(test_reference_log),
-		cmocka_unit_test(test_objdump_corpus), cmocka_unit_test(test_objdump_compiled),
+		cmocka_unit_test(test_parse_code),	 cmocka_unit_test(test_decompile_rules),
+		cmocka_unit_test(test_objdump_dialect),	 cmocka_unit_test(test_pairs),
+		cmocka_unit_test(test_reference_log),	 cmocka_unit_test(test_objdump_corpus),
+		cmocka_unit_test(test_objdump_compiled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
