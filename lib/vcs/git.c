@@ -147,6 +147,13 @@ int kb_git_rev_parse(const char *repo, const char *rev, char out[KB_HASH_HEX + 1
 	r = run_git_code(repo, args, &o, &err);
 	if (r < 0)
 		return r;
+	/*
+	 * --quiet silences unknown revisions and git says "error: ... expected
+	 * commit type" for non-commits; "fatal:" is a broken repository.
+	 */
+	if (r > 0 && !strncmp(err.buf, "fatal:", 6))
+		return kb_error_set(-EIO, "cannot resolve '%s' in '%s': %.*s", rev, repo,
+				    first_line_len(&err), err.buf);
 	if (r > 0)
 		return kb_error_set(-ENOENT, "'%s' is not a commit in '%s'", rev, repo);
 	if (parse_hash_line(&o, out) < 0)

@@ -409,7 +409,8 @@ static void test_not_a_repo(void **state)
 	char h[KB_HASH_HEX + 1];
 
 	(void)state;
-	assert_true(kb_git_rev_parse(tmpdir, "HEAD", h) < 0);
+	assert_int_equal(kb_git_rev_parse(tmpdir, "HEAD", h), -EIO);
+	assert_non_null(strstr(kb_error_last(), "not a git repository"));
 	assert_int_equal(kb_git_tree_hash(tmpdir, "0123456789012345678901234567890123456789", h),
 			 -EIO);
 	assert_non_null(strstr(kb_error_last(), "git rev-parse failed"));
