@@ -1,13 +1,413 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Kernel backend: not implemented yet (issue 4); the engine reports it as a config error. */
+/*
+ * Kernel backend ("kind": "linux").  One private clone is checked out at one
+ * commit at a time and built out of tree into one persistent O= directory,
+ * so consecutive commits rebuild incrementally (kb_kernel_build).  After a
+ * good build the image and vmlinux are copied to images/<signature>/, so
+ * runs of any commit built before boot without a rebuild, and a crash is
+ * symbolized against the vmlinux of the commit that produced it.
+ *
+ * Runs boot QEMU VMs (kb_qemu_run) with the initramfs made once at the
+ * start; at most "vms" of them at a time.  The accelerator is decided by a
+ * probe boot the first time a kernel exists ("accel": "auto").
+ *
+ * Everything that can be checked before the first build is checked in
+ * kb_linux_backend_new(): the config section, the kernel .config, QEMU,
+ * busybox, and that the reproducer compiles.
+ */
 #include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "bisect/linux_backend.h"
+#include "bisect/linux_config.h"
+#include "build/build.h"
+#include "build/kernel.h"
+#include "report/report.h"
+#include "report/symbolize.h"
+#include "run/initramfs.h"
+#include "run/qemu.h"
+#include "util/child.h"
 #include "util/error.h"
+#include "util/fs.h"
+#include "vcs/git.h"
+
+/* A KVM probe boot must finish within this (a TCG boot takes about a second). */
+#define KVM_PROBE_TIMEOUT 30.0
+
+struct linux_be {
+	const struct kb_config *cfg;
+	struct kb_linux_config *lc;
+	char *tree; /* the private clone */
+	char *logdir;
+	char *outdir; /* O= */
+	char *imgdir; /* images/<signature>/{image,vmlinux} */
+	char *initrd;
+	char *repro_bin; /* compiled reproducer, or NULL */
+	char current[KB_HASH_HEX + 1]; /* commit checked out and built in ->tree */
+	pthread_mutex_t lock; /* checkout + build, the accelerator choice */
+	const char *accel; /* NULL until chosen */
+	char *accel_why;
+
+	pthread_mutex_t vm_lock;
+	pthread_cond_t vm_cond;
+	unsigned vms_free;
+};
+
+static int tag_is_ancestor(void *ctx, const char *tag)
+{
+	const char *const *a = ctx; /* { tree, commit } */
+	int r = kb_git_is_ancestor(a[0], tag, a[1]);
+
+	/* a tag this repository lacks is simply not an ancestor */
+	if (r < 0) {
+		kb_error_clear();
+		r = 0;
+	}
+	return r;
+}
+
+/* Copy @src to @dst (atomically), for the per-signature image store. */
+static int copy_file(const char *src, const char *dst)
+{
+	struct kb_buf b = KB_BUF_INIT;
+	int r = kb_read_file(src, &b);
+
+	if (r == 0)
+		r = kb_write_file(dst, b.buf ? b.buf : "", b.len);
+	kb_buf_release(&b);
+	return r;
+}
+
+static char *img_path(struct linux_be *lb, const char *sig, const char *name)
+{
+	return kb_xasprintf("%s/%s/%s", lb->imgdir, sig, name);
+}
+
+static int do_build(struct linux_be *lb, const char *commit, struct kb_build_result *res)
+{
+	const struct kb_linux_config *lc = lb->lc;
+	const struct kb_linux_compiler *comp;
+	const char *anc[] = { lb->tree, commit };
+	struct kb_git_commit ci = { 0 };
+	int r, err;
+
+	memset(res, 0, sizeof(*res));
+	lb->current[0] = '\0';
+	r = kb_git_checkout(lb->tree, commit, 0);
+	if (r < 0)
+		return r;
+	if (lc->n_compilers) {
+		r = kb_git_commit_info(lb->tree, commit, &ci);
+		if (r < 0)
+			return r;
+	}
+	comp = kb_linux_pick_compiler(lc, tag_is_ancestor, anc, ci.committer_date, &err);
+	kb_git_commit_release(&ci);
+	if (err < 0)
+		return err;
+	{
+		struct kb_kernel_build b = {
+			.src = lb->tree,
+			.out = lb->outdir,
+			.config = lc->kernel_config,
+			.arch = lc->arch,
+			.cc = comp ? comp->cc : NULL,
+			.ld = comp ? comp->ld : NULL,
+			.ccache = lc->ccache,
+			.ccache_dir = lc->ccache_dir,
+			.required = (const char *const *)lc->required,
+			.n_required = lc->n_required,
+			.jobs = lc->jobs,
+			.timeout = lc->build_timeout,
+			.log_dir = lb->logdir,
+		};
+
+		r = kb_kernel_build(&b, commit, res);
+	}
+	if (r < 0 || res->status != KB_BUILD_OK)
+		return r;
+	{
+		_cleanup_free_ char *dir = kb_xasprintf("%s/%s", lb->imgdir, res->signature);
+		_cleanup_free_ char *image = kb_kernel_image_path(lb->outdir, lc->arch);
+		_cleanup_free_ char *vmlinux = kb_xasprintf("%s/vmlinux", lb->outdir);
+		_cleanup_free_ char *dimage = img_path(lb, res->signature, "image");
+		_cleanup_free_ char *dvmlinux = img_path(lb, res->signature, "vmlinux");
+
+		r = kb_mkdir_p(dir, 0755);
+		if (r == 0)
+			r = copy_file(image, dimage);
+		if (r == 0)
+			r = copy_file(vmlinux, dvmlinux);
+		if (r < 0) {
+			kb_build_result_clear(res);
+			return r;
+		}
+	}
+	snprintf(lb->current, sizeof(lb->current), "%s", commit);
+	return 0;
+}
+
+static int lx_build(void *ctx, const char *commit, struct kb_build_result *res)
+{
+	struct linux_be *lb = ctx;
+	int r;
+
+	pthread_mutex_lock(&lb->lock);
+	r = do_build(lb, commit, res);
+	pthread_mutex_unlock(&lb->lock);
+	return r;
+}
+
+/* The image of @sig exists, rebuilding @commit if it does not (after a resume). */
+static int ensure_image(struct linux_be *lb, const char *commit, const char *sig)
+{
+	_cleanup_free_ char *image = img_path(lb, sig, "image");
+	struct kb_build_result b;
+	int r = 0;
+
+	if (kb_path_exists(image))
+		return 0;
+	r = do_build(lb, commit, &b);
+	if (r == 0 && (b.status != KB_BUILD_OK || strcmp(b.signature, sig)))
+		r = kb_error_set(
+			-EIO,
+			"rebuilding %s gave %s, not the signature %s it had before: the build is not reproducible",
+			commit, b.status == KB_BUILD_OK ? b.signature : "a failed build", sig);
+	kb_build_result_clear(&b);
+	return r;
+}
+
+/* Decide the accelerator once, by a probe boot of the first image. */
+static void pick_accel(struct linux_be *lb, const char *sig)
+{
+	_cleanup_free_ char *image = img_path(lb, sig, "image");
+	_cleanup_free_ char *con = kb_xasprintf("%s/kvm-probe.log", lb->logdir);
+	struct kb_qemu_vm vm = {
+		.qemu = kb_linux_qemu_binary(lb->lc),
+		.arch = lb->lc->arch,
+		.kernel = image,
+		.initrd = lb->initrd,
+		.mem_mb = lb->lc->memory,
+		.cpus = lb->lc->cpus,
+		.console_path = con,
+	};
+
+	if (lb->accel)
+		return;
+	if (strcmp(lb->lc->accel, "auto")) {
+		lb->accel = !strcmp(lb->lc->accel, "kvm") ? "kvm" : "tcg";
+		return;
+	}
+	lb->accel = kb_qemu_pick_accel(&vm, KVM_PROBE_TIMEOUT, &lb->accel_why);
+	{
+		_cleanup_free_ char *note = kb_xasprintf("%s/accel.txt", lb->logdir);
+		_cleanup_free_ char *text =
+			kb_xasprintf("%s%s%s\n", lb->accel, lb->accel_why ? ": " : "",
+				     lb->accel_why ? lb->accel_why : "");
+
+		if (kb_write_file(note, text, strlen(text)) < 0)
+			kb_error_clear();
+	}
+}
+
+/*
+ * Rewrite the console of a crashed run so that its report is symbolized
+ * against @vmlinux (file:line, inlined frames) and followed by the code
+ * disassembly; the raw console is kept next to it as *.raw.  Failures only
+ * leave the console as it was: the run result does not depend on them.
+ */
+static void symbolize_console(struct linux_be *lb, const char *console, const char *vmlinux)
+{
+	struct kb_buf con = KB_BUF_INIT, out = KB_BUF_INIT;
+	struct kb_symbolizer *s = NULL;
+	struct kb_report *rep = NULL;
+	_cleanup_free_ char *raw = kb_xasprintf("%s.raw", console);
+
+	if (kb_read_file(console, &con) < 0 || kb_report_parse(con.buf, con.len, 0, &rep) <= 0)
+		goto out;
+	if (kb_symbolizer_open(vmlinux, lb->tree, &s) < 0)
+		goto out;
+	/* the console up to the end of the report, symbolized; the rest as it was */
+	kb_symbolize_text(s, con.buf, rep->end, &out);
+	if (out.len && out.buf[out.len - 1] != '\n')
+		kb_buf_addch(&out, '\n');
+	kb_report_decompile(rep->report, rep->report_len,
+			    strcmp(lb->lc->arch, "arm64") ? "amd64" : "arm64", &out);
+	kb_buf_add(&out, con.buf + rep->end, con.len - rep->end);
+	if (kb_write_file(raw, con.buf, con.len) == 0)
+		(void)!kb_write_file(console, out.buf, out.len);
+out:
+	kb_error_clear();
+	kb_symbolizer_free(s);
+	kb_report_free(rep);
+	kb_buf_release(&con);
+	kb_buf_release(&out);
+}
+
+static int lx_run(void *ctx, const char *commit, const char *sig, unsigned idx,
+		  struct kb_run_result *res)
+{
+	struct linux_be *lb = ctx;
+	_cleanup_free_ char *image = img_path(lb, sig, "image");
+	_cleanup_free_ char *vmlinux = img_path(lb, sig, "vmlinux");
+	_cleanup_free_ char *con = kb_xasprintf("%s/run-%s-%u.log", lb->logdir, commit, idx);
+	int r;
+
+	pthread_mutex_lock(&lb->lock);
+	r = ensure_image(lb, commit, sig);
+	if (r == 0)
+		pick_accel(lb, sig);
+	pthread_mutex_unlock(&lb->lock);
+	if (r < 0)
+		return r;
+
+	pthread_mutex_lock(&lb->vm_lock);
+	while (!lb->vms_free)
+		pthread_cond_wait(&lb->vm_cond, &lb->vm_lock);
+	lb->vms_free--;
+	pthread_mutex_unlock(&lb->vm_lock);
+	{
+		struct kb_qemu_vm vm = {
+			.qemu = kb_linux_qemu_binary(lb->lc),
+			.arch = lb->lc->arch,
+			.accel = lb->accel,
+			.kernel = image,
+			.initrd = lb->initrd,
+			.mem_mb = lb->lc->memory,
+			.cpus = lb->lc->cpus,
+			.timeout = lb->cfg->test.timeout,
+			.console_path = con,
+		};
+
+		r = kb_qemu_run(&vm, res);
+	}
+	pthread_mutex_lock(&lb->vm_lock);
+	lb->vms_free++;
+	pthread_cond_signal(&lb->vm_cond);
+	pthread_mutex_unlock(&lb->vm_lock);
+	if (r == 0 && res->console_path &&
+	    (res->outcome == KB_RUN_CRASH || res->outcome == KB_RUN_BOOT_FAIL ||
+	     res->outcome == KB_RUN_TEST_FAIL))
+		symbolize_console(lb, res->console_path, vmlinux);
+	return r;
+}
+
+static void lx_close(void *ctx)
+{
+	struct linux_be *lb = ctx;
+
+	if (!lb)
+		return;
+	pthread_mutex_destroy(&lb->lock);
+	pthread_mutex_destroy(&lb->vm_lock);
+	pthread_cond_destroy(&lb->vm_cond);
+	kb_linux_config_free(lb->lc);
+	free(lb->tree);
+	free(lb->logdir);
+	free(lb->outdir);
+	free(lb->imgdir);
+	free(lb->initrd);
+	free(lb->repro_bin);
+	free(lb->accel_why);
+	free(lb);
+}
+
+/* Compile the C reproducer statically for the guest; a failure names the first error. */
+static int compile_repro(struct linux_be *lb, const char *workdir)
+{
+	const char *cc = strcmp(lb->lc->arch, "arm64") ? "gcc" : "aarch64-linux-gnu-gcc";
+	_cleanup_free_ char *out = kb_xasprintf("%s/repro", workdir);
+	const char *argv[] = {
+		cc, "-static", "-O2", "-pthread", "-o", out, lb->lc->reproducer, NULL
+	};
+	struct kb_buf err = KB_BUF_INIT;
+	struct kb_child c = { .argv = argv, .out = &err, .merge_stderr = true, .timeout = 300 };
+	int r = kb_child_run(&c);
+
+	if (r < 0)
+		goto out;
+	if (c.status != KB_CHILD_EXITED || c.exit_code) {
+		_cleanup_free_ char *lines =
+			kb_build_error_lines(err.buf ? err.buf : "", err.len, NULL);
+		size_t n = lines ? strcspn(lines, "\n") : 0;
+
+		r = kb_error_set(-EINVAL,
+				 "%s: the reproducer %s does not compile (%s -static): %.*s",
+				 lb->cfg->path, lb->lc->reproducer, cc, (int)n,
+				 lines ? lines : strerror(c.err_no));
+		goto out;
+	}
+	lb->repro_bin = KB_TAKE_PTR(out);
+out:
+	kb_buf_release(&err);
+	return r;
+}
+
+static int make_initramfs(struct linux_be *lb, const char *workdir)
+{
+	_cleanup_free_ char *script = NULL;
+	struct kb_initramfs ir = {
+		.busybox = lb->lc->busybox,
+		.repro_bin = lb->repro_bin,
+		.repro_timeout = (unsigned)(lb->lc->reproducer_timeout + 0.5),
+	};
+	int r;
+
+	if (!lb->repro_bin && lb->lc->reproducer) {
+		ir.repro_script = lb->lc->reproducer;
+	} else if (!lb->repro_bin) {
+		/* the test command string is the guest's reproducer script */
+		script = kb_xasprintf("%s/repro.sh", workdir);
+		r = kb_write_file(script, lb->cfg->test.command.shell,
+				  strlen(lb->cfg->test.command.shell));
+		if (r < 0)
+			return r;
+		ir.repro_script = script;
+	}
+	lb->initrd = kb_xasprintf("%s/initramfs.cpio", workdir);
+	return kb_initramfs_write(&ir, lb->initrd);
+}
 
 int kb_linux_backend_new(const struct kb_config *cfg, const char *workdir, struct kb_backend *be)
 {
-	(void)workdir;
-	(void)be;
-	return kb_error_set(-ENOTSUP, "%s: \"kind\": \"linux\" is not supported by this build yet",
-			    cfg->path);
+	struct linux_be *lb;
+	int r;
+
+	if (strcmp(cfg->test.backend, "qemu"))
+		return kb_error_set(
+			-ENOTSUP,
+			"%s: \"kind\": \"linux\" runs its tests in QEMU: set \"test.backend\": \"qemu\"",
+			cfg->path);
+	lb = kb_xcalloc(1, sizeof(*lb));
+	lb->cfg = cfg;
+	pthread_mutex_init(&lb->lock, NULL);
+	pthread_mutex_init(&lb->vm_lock, NULL);
+	pthread_cond_init(&lb->vm_cond, NULL);
+	r = kb_linux_config_parse(cfg, &lb->lc);
+	if (r < 0)
+		goto fail;
+	lb->vms_free = lb->lc->vms;
+	r = kb_linux_config_check(cfg, lb->lc);
+	if (r < 0)
+		goto fail;
+	lb->logdir = kb_xasprintf("%s/logs", workdir);
+	lb->imgdir = kb_xasprintf("%s/images", workdir);
+	lb->outdir = lb->lc->build_dir ? kb_xstrdup(lb->lc->build_dir) :
+					 kb_xasprintf("%s/kernel-build", workdir);
+	if ((r = kb_mkdir_p(lb->logdir, 0755)) < 0 || (r = kb_mkdir_p(lb->imgdir, 0755)) < 0)
+		goto fail;
+	if (lb->lc->reproducer && lb->lc->reproducer_is_c && (r = compile_repro(lb, workdir)) < 0)
+		goto fail;
+	if ((r = make_initramfs(lb, workdir)) < 0)
+		goto fail;
+	r = kb_git_worktree_prepare(cfg->repo, workdir, &lb->tree);
+	if (r < 0)
+		goto fail;
+	*be = (struct kb_backend){ .ctx = lb, .build = lx_build, .run = lx_run, .close = lx_close };
+	return 0;
+fail:
+	lx_close(lb);
+	return r;
 }
