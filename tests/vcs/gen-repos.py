@@ -3,6 +3,7 @@
 """Generate seeded test repositories for the git-bisect comparison test.
 
 usage: gen-repos.py OUTDIR COUNT [SEED]
+(KB_GEN_MIN/KB_GEN_MAX in the environment override the 20-300 commit sizes)
 
 Writes OUTDIR/NNN/ for NNN in 0..COUNT-1, each with:
   repo/       a git repository made with git fast-import (fixed dates)
@@ -110,7 +111,11 @@ def generate(outdir, k, seed):
     rng = random.Random(seed * 7919 + k)
     shape = SHAPES[k % len(SHAPES)]
     datemode = DATES[(k // len(SHAPES)) % len(DATES)]
-    n = rng.randrange(20, 301) if k % 4 else rng.randrange(20, 60)
+    if "KB_GEN_MIN" in os.environ:
+        # Manual runs on larger histories (slow; not part of the suite).
+        n = rng.randrange(int(os.environ["KB_GEN_MIN"]), int(os.environ["KB_GEN_MAX"]) + 1)
+    else:
+        n = rng.randrange(20, 301) if k % 4 else rng.randrange(20, 60)
     parents = make_graph(rng, shape, n)
     n = len(parents)
     dates = make_dates(rng, datemode, parents)
