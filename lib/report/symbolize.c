@@ -308,6 +308,17 @@ static size_t lookup_pc(struct kb_symbolizer *s, uint64_t pc, struct frame **ret
 		cur_file = relative(s, cu, cf);
 		lineno = (int)cl;
 	}
+	/*
+	 * No function scope (alignment padding after a function): addr2line
+	 * still prints the line table's answer under the preceding symbol.  The
+	 * name of a lone frame is not printed (the original text stays).
+	 */
+	if (!n && cur_file) {
+		const char *name = dwfl_module_addrname(s->mod, pc);
+
+		add_frame(&v, &n, name ? name : "-", cur_file, lineno, false);
+		cur_file = NULL;
+	}
 	free(cur_file);
 	free(scopes);
 	/* all but the last are inline, whatever the scopes said */

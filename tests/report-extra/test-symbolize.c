@@ -156,11 +156,38 @@ static const char prog_c[] = "#include <stdio.h>\n"
 			     "\treturn s;\n"
 			     "}\n"
 			     "\n"
+			     "static __attribute__((noinline)) int helper(int x)\n"
+			     "{\n"
+			     "\treturn x * 3 + 1;\n"
+			     "}\n"
+			     "\n"
+			     "int use1(int x)\n"
+			     "{\n"
+			     "\treturn helper(x);\n"
+			     "}\n"
+			     "\n"
+			     "int use2(int x);\n"
+			     "\n"
 			     "int main(int argc, char **argv)\n"
 			     "{\n"
 			     "\t(void)argv;\n"
-			     "\treturn outer(argc);\n"
+			     "\treturn outer(argc) + use1(argc) + use2(argc);\n"
 			     "}\n";
+
+/* A second static "helper" of another size: the printed size picks the symbol. */
+static const char prog2_c[] = "static __attribute__((noinline)) int helper(int x)\n"
+			      "{\n"
+			      "\tint s = 0;\n"
+			      "\n"
+			      "\tfor (int i = 0; i < x; i++)\n"
+			      "\t\ts += (x ^ (i * 7)) % 13;\n"
+			      "\treturn s;\n"
+			      "}\n"
+			      "\n"
+			      "int use2(int x)\n"
+			      "{\n"
+			      "\treturn helper(x);\n"
+			      "}\n";
 
 struct nm_sym {
 	char name[64];
@@ -244,13 +271,15 @@ static void oracle(const char *dir, uint64_t pc, const char *frame_text, const c
 static void test_with_binary(void **state)
 {
 	char dir[] = "/tmp/kb-symbolize-XXXXXX";
-	const char *cc[] = { "gcc", "-g", "-O2", "-no-pie", "-o", "prog", "prog.c", NULL };
+	const char *cc[] = {
+		"gcc", "-g", "-O2", "-no-pie", "-o", "prog", "prog.c", "prog2.c", NULL
+	};
 	struct nm_sym syms[512];
 	const struct nm_sym *outer = NULL;
 	struct kb_symbolizer *s = NULL;
 	struct kb_buf scratch = KB_BUF_INIT;
-	char *src, *bin;
-	size_t n;
+	char *src, *src2, *bin;
+	size_t n, helpers = 0;
 	int checked = 0, equal = 0, with_inline = 0;
 
 	(void)state;
@@ -258,6 +287,8 @@ static void test_with_binary(void **state)
 	src = kb_xasprintf("%s/prog.c", dir);
 	bin = kb_xasprintf("%s/prog", dir);
 	assert_int_equal(kb_write_file(src, prog_c, strlen(prog_c)), 0);
+	src2 = kb_xasprintf("%s/prog2.c", dir);
+	assert_int_equal(kb_write_file(src2, prog2_c, strlen(prog2_c)), 0);
 	if (kb_child_capture(cc, dir, &scratch) != 0) {
 		kb_buf_release(&scratch);
 		assert_int_equal(kb_rm_rf(dir), 0);
@@ -300,6 +331,24 @@ static void test_with_binary(void **state)
 	       equal, checked, with_inline);
 	assert_int_equal(equal, checked);
 	assert_true(with_inline > 0);
+	/* two local symbols called helper: the one with the printed size is used */
+	for (size_t i = 0; i < n; i++) {
+		struct kb_buf want = KB_BUF_INIT, got = KB_BUF_INIT;
+		char frame_text[64], *line;
+
+		if (strcmp(syms[i].name, "helper") || syms[i].size < 4)
+			continue;
+		helpers++;
+		snprintf(frame_text, sizeof(frame_text), "helper+0x2/0x%" PRIx64, syms[i].size);
+		line = kb_xasprintf(" %s\n", frame_text);
+		oracle(dir, syms[i].addr + 1, frame_text, " ", &want);
+		assert_int_equal(kb_symbolize_text(s, line, strlen(line), &got), 0);
+		assert_string_equal(got.buf, want.buf);
+		kb_buf_release(&want);
+		kb_buf_release(&got);
+		free(line);
+	}
+	assert_int_equal(helpers, 2);
 	/* unknown symbols and module frames pass through */
 	kb_buf_reset(&scratch);
 	kb_symbolize_text(s, " nosuchfn+0x1/0x2\n x+0x1/0x2 [m 12ab]\n", 38, &scratch);
@@ -310,6 +359,7 @@ static void test_with_binary(void **state)
 	assert_non_null(strstr(kb_error_last(), "/nonexistent/vmlinux"));
 	kb_buf_release(&scratch);
 	free(src);
+	free(src2);
 	free(bin);
 	assert_int_equal(kb_rm_rf(dir), 0);
 }
