@@ -14,13 +14,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "fuzz-report: invariant failed: %s (%s:%d)\n", \
-				#cond, __FILE__, __LINE__);                          \
-			abort();                                                     \
-		}                                                                    \
+#define CHECK(cond)                                                                           \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
+			fprintf(stderr, "fuzz-report: invariant failed: %s (%s:%d)\n", #cond, \
+				__FILE__, __LINE__);                                          \
+			abort();                                                              \
+		}                                                                             \
 	} while (0)
 
 static size_t count_lines(const char *s, size_t len)
@@ -45,7 +45,8 @@ static void extras(const char *title, const char *text, size_t len)
 		kb_buf_reset(&out);
 		r = kb_report_decompile(text, len, arches[i], &out);
 		CHECK(r == 0 || r == 1);
-		CHECK(r == 1 ? strstr(out.buf, "Code disassembly (best guess)") != NULL : out.len == 0);
+		CHECK(r == 1 ? strstr(out.buf, "Code disassembly (best guess)") != NULL :
+			       out.len == 0);
 	}
 	file = kb_report_guilty_file(title, text, len);
 	CHECK(!file || (*file && !strchr(file, '\n')));
