@@ -332,20 +332,17 @@ enum {
 	F_NR,
 };
 
+/* The fields of the enum above, NUL-separated; the raw message last. */
+static const char commit_format[] =
+	"--format=format:%H%x00%T%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00"
+	"%ct%x00%s%x00%(trailers:only,unfold)%x00%B";
+
 int kb_git_commit_info(const char *repo, const char *hash, struct kb_git_commit *ret)
 {
 	_cleanup_buf_ struct kb_buf o = KB_BUF_INIT;
 	const char *args[] = {
-		"log",
-		"-1",
-		"--no-walk",
-		"--no-notes",
-		"--no-show-signature",
-		"--format=format:%H%x00%T%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00"
-		"%ct%x00%s%x00%(trailers:only,unfold)%x00%B",
-		hash,
-		"--",
-		NULL
+		"log",	       "-1", "--no-walk", "--no-notes", "--no-show-signature",
+		commit_format, hash, "--",	  NULL
 	};
 	struct kb_git_commit c = { 0 };
 	const char *f[F_NR];
