@@ -33,6 +33,11 @@ struct kb_engine_params {
 	struct kb_backend *backend;
 	struct kb_vcs *vcs; /* NULL: git on cfg->repo */
 	bool virtual_time;
+	/*
+	 * Keep the journal in memory and leave workdir alone (simulations run
+	 * thousands of throw-away bisections); nothing is resumable then.
+	 */
+	bool memory_journal;
 	/* Log output: @text is one or more complete lines. */
 	void (*emit)(void *ctx, const char *text, size_t len);
 	void *emit_ctx;

@@ -925,19 +925,12 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 
 	kb_result_init(res);
 	if (t->workdir) {
-		dir = kb_xstrdup(t->workdir);
-		r = kb_mkdir_p(dir, 0755);
+		r = kb_mkdir_p(t->workdir, 0755);
 		if (r < 0)
 			return r;
-	} else {
-		const char *tmp = kb_is_dir("/dev/shm") ? "/dev/shm" : getenv("TMPDIR");
-
-		dir = kb_xasprintf("%s/kb-sim.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-		if (!mkdtemp(dir))
-			return kb_error_set(-errno, "cannot create a directory like '%s': %s", dir,
-					    strerror(errno));
 	}
-	/* The work dir doubles as "repo": the config wants a directory, the vcs is ours. */
+	/* "repo" must name a directory; the vcs is ours, so any will do */
+	dir = kb_xstrdup(t->workdir ? t->workdir : "/");
 	json = kb_xasprintf("{\"repo\": \"%s\", \"bad\": \"%s\", \"good\": \"%s\","
 			    " \"test\": {\"command\": \"true\", \"runs\": %u, \"parallel\": %u},"
 			    " \"strategy\": \"%s\", \"confidence\": %.6f}",
@@ -950,7 +943,8 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 	kb_sim_backend(s, &be);
 	kb_sim_vcs(s, &vcs);
 	ep.cfg = cfg;
-	ep.workdir = dir;
+	ep.workdir = t->workdir ? t->workdir : "(memory)";
+	ep.memory_journal = !t->workdir;
 	ep.strategy = t->strategy;
 	ep.backend = &be;
 	ep.vcs = &vcs;
@@ -960,7 +954,5 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 	r = kb_engine_run(&ep, res);
 out:
 	kb_config_free(cfg);
-	if (!t->workdir && kb_rm_rf(dir) < 0 && r >= 0)
-		r = -EIO;
 	return r;
 }

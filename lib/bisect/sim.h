@@ -113,7 +113,7 @@ struct kb_sim_trial {
 	unsigned runs; /* config test.runs (bayes: most runs per step) */
 	unsigned parallel; /* config test.parallel: VMs per batch */
 	double confidence; /* config confidence */
-	const char *workdir; /* NULL: a fresh directory (in /dev/shm when there), removed after */
+	const char *workdir; /* journal directory; NULL: the journal stays in memory */
 	void (*emit)(void *ctx, const char *text, size_t len); /* the engine's log, or NULL */
 	void *emit_ctx;
 };

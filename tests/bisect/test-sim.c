@@ -12,9 +12,12 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "bisect/gitbisect.h"
 #include "bisect/sim.h"
+#include "util/fs.h"
 #include "vcs/git.h"
 
 static struct kb_sim *new_sim(enum kb_sim_shape shape, size_t n, uint64_t seed, double p1)
@@ -547,6 +550,9 @@ static void test_engine_deterministic_and_capped(void **state)
 	struct kb_result a, b;
 	struct kb_sim *s1 = NULL, *s2 = NULL;
 	struct kb_sim_trial t = { .strategy = KB_STRATEGY_BAYES, .runs = 20, .parallel = 10 };
+	struct kb_sim_trial t2 = t;
+	char dir[] = "/tmp/kb-test-sim.XXXXXX";
+	char journal[sizeof(dir) + 32];
 
 	(void)state;
 	kb_sim_params_default(&p);
@@ -557,7 +563,13 @@ static void test_engine_deterministic_and_capped(void **state)
 	assert_int_equal(kb_sim_new(&p, &s1), 0);
 	assert_int_equal(kb_sim_new(&p, &s2), 0);
 	assert_int_equal(kb_sim_run(s1, &t, &a), 0);
-	assert_int_equal(kb_sim_run(s2, &t, &b), 0);
+	/* the second time with the journal on disk: same bisection */
+	assert_non_null(mkdtemp(dir));
+	snprintf(journal, sizeof(journal), "%s/journal.sqlite", dir);
+	t2.workdir = dir;
+	assert_int_equal(kb_sim_run(s2, &t2, &b), 0);
+	assert_true(kb_path_exists(journal));
+	assert_int_equal(kb_rm_rf(dir), 0);
 	assert_int_equal(a.verdict, b.verdict);
 	assert_int_equal(a.builds, b.builds);
 	assert_int_equal(a.runs, b.runs);
