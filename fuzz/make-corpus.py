@@ -61,8 +61,12 @@ files['code-edge'] = (b'RIP: 0010:f+0x1/0x2\nCode: <0f>\nCode: (d4210000)\nCode:
                       b'Code: ' + b'00 ' * 10 + b'<00> ' + b'00 ' * 10 + b'\n')
 
 os.makedirs(out, exist_ok=True)
+# Replace what this script made before; hand-added inputs (regress-*, fuzzer finds) stay.
+generated = ('log-', 'code-', 'guilty-', 'symbolize-', 'cut-', 'empty', 'random', 'long-line',
+             'crlf', 'nul-ff')
 for old in os.listdir(out):
-    os.unlink(os.path.join(out, old))
+    if old.startswith(generated):
+        os.unlink(os.path.join(out, old))
 for k, v in sorted(files.items()):
     with open(os.path.join(out, k), 'wb') as f:
         f.write(v)
