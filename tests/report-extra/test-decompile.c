@@ -461,7 +461,7 @@ static const char snippet_c[] =
 	"void fill(int *a, int n, int v) { for (int i = 0; i < n; i++) a[i] = v + i * 4; }\n";
 
 struct target {
-	const char *name, *clang_target, *clang_mode, *objdump, *march, *mopt;
+	const char *name, *clang_target, *clang_mode, *objdump, *march, *mopt, *objcopy;
 	enum kb_disasm_arch arch;
 };
 
@@ -477,14 +477,14 @@ static int run_quiet(const char *const *argv, const char *dir)
 static void test_objdump_compiled(void **state)
 {
 	static const struct target targets[] = {
-		{ "amd64", "x86_64-linux-gnu", NULL, "objdump", "-mi386", "-Mx86-64",
+		{ "amd64", "x86_64-linux-gnu", NULL, "objdump", "-mi386", "-Mx86-64", "objcopy",
 		  KB_DISASM_AMD64 },
 		{ "arm64", "aarch64-linux-gnu", NULL, "aarch64-linux-gnu-objdump", "-maarch64",
-		  NULL, KB_DISASM_ARM64 },
+		  NULL, "aarch64-linux-gnu-objcopy", KB_DISASM_ARM64 },
 		{ "arm", "armv7a-linux-gnueabi", "-marm", "arm-linux-gnueabi-objdump", "-marm",
-		  NULL, KB_DISASM_ARM },
+		  NULL, "arm-linux-gnueabi-objcopy", KB_DISASM_ARM },
 		{ "thumb", "armv7a-linux-gnueabi", "-mthumb", "arm-linux-gnueabi-objdump", "-marm",
-		  "-Mforce-thumb", KB_DISASM_THUMB },
+		  "-Mforce-thumb", "arm-linux-gnueabi-objcopy", KB_DISASM_THUMB },
 	};
 	char dir[] = "/tmp/kb-disasm-XXXXXX";
 	char *src, *bin;
@@ -516,7 +516,10 @@ static void test_objdump_compiled(void **state)
 					     "s.o",
 					     tg->clang_mode,
 					     NULL };
-			const char *oc[] = {
+			/* the binutils objcopy of the target, else LLVM's (any target) */
+			const char *oc[] = { tg->objcopy, "-O",	   "binary", "--only-section=.text",
+					     "s.o",	  "s.bin", NULL };
+			const char *loc[] = {
 				"llvm-objcopy", "-O",	 "binary", "--only-section=.text",
 				"s.o",		"s.bin", NULL
 			};
@@ -527,9 +530,9 @@ static void test_objdump_compiled(void **state)
 			const char *p, *end;
 
 			snprintf(target, sizeof(target), "--target=%s", tg->clang_target);
-			if (run_quiet(cc, dir) != 0 || run_quiet(oc, dir) != 0) {
-				printf("compiled %s: clang/llvm-objcopy failed, skipped\n",
-				       tg->name);
+			if (run_quiet(cc, dir) != 0 ||
+			    (run_quiet(oc, dir) != 0 && run_quiet(loc, dir) != 0)) {
+				printf("compiled %s: clang or objcopy failed, skipped\n", tg->name);
 				break;
 			}
 			assert_int_equal(kb_read_file(bin, &code), 0);
