@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "report/report-int.h" /* kb_markers: the same headers the parser uses */
 #include "report/report.h"
 #include "util/child.h"
 #include "util/error.h"
@@ -27,39 +28,6 @@
 #ifndef KB_SHARED_DIR
 #define KB_SHARED_DIR "../shared"
 #endif
-
-/* Spec §3: the oops marker substrings, in table order. */
-static const char *const markers[] = {
-	"BUG:",
-	"WARNING:",
-	"INFO:",
-	"Unable to handle kernel",
-	"general protection fault",
-	"stack segment: ",
-	"Kernel panic",
-	"PANIC: double fault",
-	"rust_kernel: panicked",
-	"kernel BUG",
-	"Kernel BUG",
-	"BUG kmalloc-",
-	"divide error:",
-	"divide_error:",
-	"invalid opcode:",
-	"int3:",
-	"UBSAN:",
-	"Booting the kernel.",
-	"unregister_netdevice: waiting for",
-	"VFS: Close: file count is 0",
-	"VFS: Busy inodes after unmount",
-	"Internal error:",
-	"Unhandled fault:",
-	"Alignment trap:",
-	"trusty: panic",
-	"fatal error:",
-	"SYZFAIL:",
-	"SYZFATAL:",
-	"panic:",
-};
 
 /* Ordinary runtime noise of a fuzzing VM ('#' = a number); no marker in any. */
 static const char *const noise[] = {
@@ -180,7 +148,7 @@ static double parse_file(const char *path, size_t *len, int *found)
 
 static double grep_file(const char *path, long *count)
 {
-	const char *argv[2 + 2 * KB_ARRAY_SIZE(markers) + 2];
+	const char **argv = kb_xcalloc(4 + 2 * kb_n_markers + 1, sizeof(*argv));
 	struct kb_buf out = KB_BUF_INIT;
 	struct kb_child c = { 0 };
 	size_t n = 0;
@@ -189,9 +157,9 @@ static double grep_file(const char *path, long *count)
 	argv[n++] = "grep";
 	argv[n++] = "-c";
 	argv[n++] = "-F";
-	for (size_t i = 0; i < KB_ARRAY_SIZE(markers); i++) {
+	for (size_t i = 0; i < kb_n_markers; i++) {
 		argv[n++] = "-e";
-		argv[n++] = markers[i];
+		argv[n++] = kb_markers[i].header;
 	}
 	argv[n++] = path;
 	argv[n] = NULL;
@@ -205,6 +173,7 @@ static double grep_file(const char *path, long *count)
 	t1 = now();
 	*count = strtol(out.buf, NULL, 10);
 	kb_buf_release(&out);
+	free(argv);
 	return t1 - t0;
 }
 
