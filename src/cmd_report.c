@@ -54,7 +54,9 @@ static void print_text(const struct kb_report *r, const char *arch)
 
 	printf("%s\n", r->title);
 	fwrite(r->report, 1, r->report_len, stdout);
-	if (kb_report_decompile(r->report, r->report_len, arch, &dis) > 0)
+	/* Hangs have no trapping instruction worth decoding (as the reference). */
+	if (strcmp(r->type ? r->type : "", "HANG") &&
+	    kb_report_decompile(r->report, r->report_len, arch, &dis) > 0)
 		fwrite(dis.buf, 1, dis.len, stdout);
 	kb_buf_release(&dis);
 }
