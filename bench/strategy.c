@@ -63,6 +63,17 @@ struct job {
 
 static unsigned opt_trials = 200, opt_jobs = 1;
 static uint64_t opt_seed = 1;
+static bool opt_explain;
+
+static const char *strategy_label(enum kb_strategy s)
+{
+	return s == KB_STRATEGY_REFERENCE ? "reference" : "default";
+}
+
+static void emit_to_buf(void *ctx, const char *text, size_t len)
+{
+	kb_buf_add(ctx, text, len);
+}
 
 static uint64_t trial_seed(uint64_t base, size_t klass, unsigned trial)
 {
@@ -100,6 +111,7 @@ static int one_trial(struct job *j, uint64_t seed)
 				  .confidence = 0.99 };
 	struct kb_sim *s = NULL;
 	struct kb_result res;
+	struct kb_buf log = KB_BUF_INIT;
 	double hours;
 	int r;
 
@@ -107,6 +119,10 @@ static int one_trial(struct job *j, uint64_t seed)
 	r = kb_sim_new(&sp, &s);
 	if (r < 0)
 		return r;
+	if (opt_explain) {
+		t.emit = emit_to_buf;
+		t.emit_ctx = &log;
+	}
 	r = kb_sim_run(s, &t, &res);
 	hours = res.total_seconds / 3600;
 	if (kb_sim_exhausted(s) || hours > CAP_HOURS) {
@@ -120,21 +136,30 @@ static int one_trial(struct job *j, uint64_t seed)
 	} else if (res.verdict == KB_RESULT_CULPRIT) {
 		bool right = !strcmp(res.culprit, kb_sim_culprit_hash(s));
 
-		if (right)
+		if (right) {
 			j->st.right++;
-		else
+		} else {
 			j->st.wrong++;
+			if (opt_explain)
+				fprintf(stderr, "==== wrong: %s seed %llu, culprit %s\n%s\n",
+					strategy_label(j->strategy), (unsigned long long)seed,
+					kb_sim_culprit_hash(s), log.buf);
+		}
 		if (res.confidence >= 0.99) {
 			j->st.conf99++;
 			j->st.conf99_right += right;
 		}
 	} else {
 		j->st.inconclusive++;
+		if (opt_explain && j->strategy == KB_STRATEGY_BAYES)
+			fprintf(stderr, "==== inconclusive: seed %llu, culprit %s\n%s\n",
+				(unsigned long long)seed, kb_sim_culprit_hash(s), log.buf);
 	}
 	j->st.builds += res.builds;
 	j->st.runs += res.runs;
 	j->st.wall[j->st.trials++] = hours;
 	kb_result_clear(&res);
+	kb_buf_release(&log);
 	kb_sim_free(s);
 	return 0;
 }
@@ -237,11 +262,6 @@ static double p90_of(double *v, unsigned n)
 static double rate(unsigned x, unsigned n)
 {
 	return n ? (double)x / n : 0;
-}
-
-static const char *strategy_label(enum kb_strategy s)
-{
-	return s == KB_STRATEGY_REFERENCE ? "reference" : "default";
 }
 
 static void class_name(const struct klass *k, char *out, size_t len)
@@ -499,7 +519,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench-strategy [--trials N] [--seed S] [--jobs J] [--quick] [--only SUBSTR]\n"
-		"                      [--revlist FILE]... [--json FILE] [--markdown FILE] [--svg FILE] [--check]\n");
+		"                      [--revlist FILE]... [--json FILE] [--markdown FILE] [--svg FILE] [--check]\n"
+		"                      [--explain]  (the log of every wrong answer on stderr)\n");
 }
 
 int main(int argc, char **argv)
@@ -515,6 +536,7 @@ int main(int argc, char **argv)
 		{ "markdown", required_argument, NULL, 'm' },
 		{ "svg", required_argument, NULL, 'g' },
 		{ "check", no_argument, NULL, 'c' },
+		{ "explain", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -565,6 +587,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			check = true;
+			break;
+		case 'x':
+			opt_explain = true;
 			break;
 		default:
 			usage();

@@ -925,6 +925,39 @@ static const char *bayes_hash(struct engine *e, size_t j)
 	return j == KB_BAYES_GOOD_END(e->dag) ? e->good : e->dag->hash[j];
 }
 
+/* Set @bit in mark[] for @j and its ancestors in the range (none for the good end). */
+static void mark_ancestors(const struct kb_dag *d, size_t j, uint8_t *mark, uint8_t bit)
+{
+	if (j >= d->n)
+		return;
+	mark[j] |= bit;
+	/* parents come before their children: one sweep down from j */
+	for (size_t i = j + 1; i-- > 0;)
+		if (mark[i] & bit)
+			for (uint32_t k = d->par_off[i]; k < d->par_off[i + 1]; k++)
+				mark[d->par[k]] |= bit;
+}
+
+/*
+ * Commits with equal binaries behave alike, so a culprit that is an
+ * ancestor of one of them and not of the other is impossible: its prior
+ * goes to ~0 (floored, it still wins if nothing else is left).  For a
+ * commit and its parent that is the commit itself (a noop commit is not the
+ * culprit); for a commit with the good end's binary, all its ancestors; for
+ * equal binaries on two branches, both branches down to their fork.
+ */
+static void rule_out_split(struct engine *e, struct kb_bayes *b, size_t j1, size_t j2)
+{
+	uint8_t *mark = kb_xcalloc(e->dag->n, 1);
+
+	mark_ancestors(e->dag, j1, mark, 1);
+	mark_ancestors(e->dag, j2, mark, 2);
+	for (size_t k = 0; k < e->dag->n; k++)
+		if (mark[k] == 1 || mark[k] == 2)
+			kb_bayes_set_prior(b, k, 0);
+	free(mark);
+}
+
 /* Tell the posterior about a commit's build (equal binaries, noop commits). */
 static void bayes_note_build(struct engine *e, struct kb_bayes *b, struct tested *t)
 {
@@ -946,13 +979,7 @@ static void bayes_note_build(struct engine *e, struct kb_bayes *b, struct tested
 		if (oj == j)
 			continue;
 		kb_bayes_same_binary(b, j, oj);
-		/* A commit that builds to its parent's binary cannot be the culprit. */
-		if (j < e->dag->n && e->dag->par_off[j + 1] - e->dag->par_off[j] == 1 &&
-		    e->dag->par[e->dag->par_off[j]] == oj)
-			kb_bayes_set_prior(b, j, 0);
-		if (oj < e->dag->n && e->dag->par_off[oj + 1] - e->dag->par_off[oj] == 1 &&
-		    e->dag->par[e->dag->par_off[oj]] == j)
-			kb_bayes_set_prior(b, oj, 0);
+		rule_out_split(e, b, j, oj);
 	}
 }
 

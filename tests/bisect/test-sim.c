@@ -502,6 +502,29 @@ static void test_engine_flaky_bayes(void **state)
 	assert_true(right >= 9);
 }
 
+/*
+ * Identical binaries on a root commit and the good end, or on two branches
+ * forked from one commit, rule out the hypotheses that would make them
+ * behave differently.  These worlds (GitHub shape) ended inconclusive
+ * between a noop commit and the culprit before the engine knew that.
+ */
+static void test_engine_shared_binaries(void **state)
+{
+	static const uint64_t seeds[] = { 7248915272679519795ULL, 14111824224671297099ULL };
+
+	(void)state;
+	for (size_t i = 0; i < KB_ARRAY_SIZE(seeds); i++) {
+		struct kb_sim *s = new_sim(KB_SIM_GITHUB, 1000, seeds[i], 0.5);
+		struct kb_result res;
+
+		run_trial(s, KB_STRATEGY_BAYES, &res);
+		assert_int_equal(res.verdict, KB_RESULT_CULPRIT);
+		assert_string_equal(res.culprit, kb_sim_culprit_hash(s));
+		kb_result_clear(&res);
+		kb_sim_free(s);
+	}
+}
+
 /* With p1 = 1 the reference's verdicts are the truth: it must test git bisect's midpoints. */
 static void test_reference_midpoints(void **state)
 {
@@ -606,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_file_shape),
 		cmocka_unit_test(test_engine_easy),
 		cmocka_unit_test(test_engine_flaky_bayes),
+		cmocka_unit_test(test_engine_shared_binaries),
 		cmocka_unit_test(test_reference_midpoints),
 		cmocka_unit_test(test_engine_deterministic_and_capped),
 	};
