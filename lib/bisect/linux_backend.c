@@ -213,14 +213,51 @@ static void pick_accel(struct linux_be *lb, const char *sig)
 }
 
 /*
+ * Append @dis (the disassembly block) to @out after the first "Code: " line
+ * of @text, each line with that line's console prefix ("[    0.99] "), so
+ * the report parser keeps the block inside the report when the engine
+ * parses the console again.  Returns false when @text has no such line.
+ */
+static bool add_with_disassembly(struct kb_buf *out, const char *text, size_t len,
+				 const struct kb_buf *dis)
+{
+	const char *code = memmem(text, len, "Code: ", 6), *bol, *eol;
+
+	if (!code || !dis->len)
+		return false;
+	for (bol = code; bol > text && bol[-1] != '\n'; bol--)
+		;
+	eol = memchr(code, '\n', len - (size_t)(code - text));
+	eol = eol ? eol + 1 : text + len;
+	kb_buf_add(out, text, (size_t)(eol - text));
+	if (eol == text + len)
+		kb_buf_addch(out, '\n');
+	for (const char *p = dis->buf; p < dis->buf + dis->len;) {
+		const char *nl = memchr(p, '\n', dis->len - (size_t)(p - dis->buf));
+		size_t n = nl ? (size_t)(nl - p) : dis->len - (size_t)(p - dis->buf);
+
+		/* the block's own separator line is not report text */
+		if (n && strspn(p, "-") != n) {
+			kb_buf_add(out, bol, (size_t)(code - bol));
+			kb_buf_add(out, p, n);
+			kb_buf_addch(out, '\n');
+		}
+		p += n + 1;
+	}
+	kb_buf_add(out, eol, (size_t)(text + len - eol));
+	return true;
+}
+
+/*
  * Rewrite the console of a crashed run so that its report is symbolized
- * against @vmlinux (file:line, inlined frames) and followed by the code
- * disassembly; the raw console is kept next to it as *.raw.  Failures only
- * leave the console as it was: the run result does not depend on them.
+ * against @vmlinux (file:line, inlined frames) and carries the code
+ * disassembly after its first "Code:" line; the console as QEMU printed it
+ * is kept next to it as *.raw.  Failures only leave the console as it was:
+ * the run result does not depend on them.
  */
 static void symbolize_console(struct linux_be *lb, const char *console, const char *vmlinux)
 {
-	struct kb_buf con = KB_BUF_INIT, out = KB_BUF_INIT;
+	struct kb_buf con = KB_BUF_INIT, sym = KB_BUF_INIT, out = KB_BUF_INIT, dis = KB_BUF_INIT;
 	struct kb_symbolizer *s = NULL;
 	struct kb_report *rep = NULL;
 	_cleanup_free_ char *raw = kb_xasprintf("%s.raw", console);
@@ -229,21 +266,34 @@ static void symbolize_console(struct linux_be *lb, const char *console, const ch
 		goto out;
 	if (kb_symbolizer_open(vmlinux, lb->tree, &s) < 0)
 		goto out;
-	/* the console up to the end of the report, symbolized; the rest as it was */
-	kb_symbolize_text(s, con.buf, rep->end, &out);
-	if (out.len && out.buf[out.len - 1] != '\n')
-		kb_buf_addch(&out, '\n');
+	/* the report's lines symbolized, the rest of the console as it was */
+	kb_buf_add(&sym, con.buf, rep->start);
+	kb_symbolize_text(s, con.buf + rep->start, rep->end - rep->start, &sym);
+	if (sym.len && sym.buf[sym.len - 1] != '\n' && rep->end < con.len &&
+	    con.buf[rep->end] != '\n')
+		kb_buf_addch(&sym, '\n');
+	kb_buf_add(&sym, con.buf + rep->end, con.len - rep->end);
 	kb_report_decompile(rep->report, rep->report_len,
-			    strcmp(lb->lc->arch, "arm64") ? "amd64" : "arm64", &out);
-	kb_buf_add(&out, con.buf + rep->end, con.len - rep->end);
-	if (kb_write_file(raw, con.buf, con.len) == 0)
-		(void)!kb_write_file(console, out.buf, out.len);
+			    strcmp(lb->lc->arch, "arm64") ? "amd64" : "arm64", &dis);
+	/* the block goes into the report's own region, after its first Code: line */
+	if (!add_with_disassembly(&out, sym.buf + rep->start, sym.len - rep->start, &dis))
+		kb_buf_add(&out, sym.buf + rep->start, sym.len - rep->start);
+	if (kb_write_file(raw, con.buf, con.len) == 0) {
+		struct kb_buf all = KB_BUF_INIT;
+
+		kb_buf_add(&all, sym.buf, rep->start);
+		kb_buf_add(&all, out.buf, out.len);
+		(void)!kb_write_file(console, all.buf, all.len);
+		kb_buf_release(&all);
+	}
 out:
 	kb_error_clear();
 	kb_symbolizer_free(s);
 	kb_report_free(rep);
 	kb_buf_release(&con);
+	kb_buf_release(&sym);
 	kb_buf_release(&out);
+	kb_buf_release(&dis);
 }
 
 static int lx_run(void *ctx, const char *commit, const char *sig, unsigned idx,

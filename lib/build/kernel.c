@@ -149,6 +149,37 @@ static void make_call_release(struct make_call *m)
 	m->nowned = 0;
 }
 
+/*
+ * LINUX_COMPILER from O=/include/generated/compile.h.  Kbuild separates name
+ * and value with tabs, which kb_build_compiler_id() (it expects one space)
+ * does not accept, so the kernel build reads it itself.
+ */
+char *kb_kernel_compiler_id(const char *out)
+{
+	_cleanup_free_ char *path = kb_xasprintf("%s/include/generated/compile.h", out);
+	struct kb_buf b = KB_BUF_INIT;
+	char *res = NULL;
+	const char *p, *q;
+
+	if (kb_read_file(path, &b) < 0) {
+		kb_error_clear();
+		goto out;
+	}
+	for (p = b.buf; (p = strstr(p, "#define LINUX_COMPILER")); p++) {
+		p += strlen("#define LINUX_COMPILER");
+		if (*p != ' ' && *p != '\t')
+			continue;
+		p += strspn(p, " \t");
+		q = *p == '"' ? strchr(p + 1, '"') : NULL;
+		if (q)
+			res = kb_xstrndup(p + 1, (size_t)(q - p - 1));
+		break;
+	}
+out:
+	kb_buf_release(&b);
+	return res;
+}
+
 /* Copy the user's config into O= (every commit starts from it, not from the last result). */
 static int install_config(const struct kb_kernel_build *b)
 {
@@ -259,7 +290,7 @@ int kb_kernel_build(const struct kb_kernel_build *b, const char *commit,
 	res->seconds += seconds;
 	if (res->status == KB_BUILD_OK) {
 		free(res->compiler);
-		res->compiler = kb_build_compiler_id(b->out);
+		res->compiler = kb_kernel_compiler_id(b->out);
 	}
 out:
 	kb_build_result_clear(&cfgres);

@@ -52,6 +52,12 @@ int kb_kernel_build(const struct kb_kernel_build *b, const char *commit,
 char *kb_kernel_config_missing(const char *config_text, size_t len, const char *const *required,
 			       size_t n);
 
+/*
+ * LINUX_COMPILER of the kernel built in @out (include/generated/compile.h,
+ * name and value separated by spaces or tabs), malloc'ed; NULL when none.
+ */
+char *kb_kernel_compiler_id(const char *out);
+
 /* The bootable image under @out for @arch ("arch/x86/boot/bzImage"...), malloc'ed; NULL if unknown.
  */
 char *kb_kernel_image_path(const char *out, const char *arch);

@@ -199,11 +199,10 @@ int kb_qemu_run(const struct kb_qemu_vm *vm, struct kb_run_result *res)
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
 	if (!vm->console_path) {
-		kb_qemu_argv_free(argv);
-		return kb_error_set(-EINVAL, "qemu: no console file given");
+		r = kb_error_set(-EINVAL, "qemu: no console file given");
+		goto out;
 	}
 	r = kb_child_run(&c);
-	kb_qemu_argv_free(argv);
 	if (r < 0)
 		goto out;
 	switch (c.status) {
@@ -220,7 +219,7 @@ int kb_qemu_run(const struct kb_qemu_vm *vm, struct kb_run_result *res)
 	case KB_CHILD_EXEC_FAILED:
 	default:
 		end = KB_QEMU_NOT_STARTED;
-		kb_buf_addf(&raw, "cannot run %s: %s\n", c.argv[0], strerror(c.err_no));
+		kb_buf_addf(&raw, "cannot run %s: %s\n", argv[0], strerror(c.err_no));
 		break;
 	}
 	res->seconds = c.seconds;
@@ -234,6 +233,7 @@ int kb_qemu_run(const struct kb_qemu_vm *vm, struct kb_run_result *res)
 out:
 	if (r < 0)
 		kb_run_result_clear(res);
+	kb_qemu_argv_free(argv);
 	kb_buf_release(&raw);
 	kb_buf_release(&con);
 	return r;

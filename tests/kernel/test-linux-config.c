@@ -305,13 +305,36 @@ static void test_arch_helpers(void **state)
 	free(p);
 }
 
+static void test_compiler_id(void **state)
+{
+	_cleanup_free_ char *gen = kb_xasprintf("%s/o/include/generated", tmpdir);
+	_cleanup_free_ char *h = kb_xasprintf("%s/compile.h", gen);
+	_cleanup_free_ char *o = kb_xasprintf("%s/o", tmpdir);
+	/* as Kbuild 6.1 writes it: tabs between name and value */
+	const char text[] =
+		"#define UTS_MACHINE\t\t\"x86_64\"\n"
+		"#define LINUX_COMPILER_X\t\"no\"\n"
+		"#define LINUX_COMPILER\t\t\"gcc (Debian 12.2.0-14) 12.2.0, GNU ld 2.40\"\n";
+	char *id;
+
+	(void)state;
+	assert_null(kb_kernel_compiler_id(o)); /* nothing built yet */
+	kb_error_clear();
+	assert_int_equal(kb_mkdir_p(gen, 0755), 0);
+	assert_int_equal(kb_write_file(h, text, strlen(text)), 0);
+	id = kb_kernel_compiler_id(o);
+	assert_non_null(id);
+	assert_string_equal(id, "gcc (Debian 12.2.0-14) 12.2.0, GNU ld 2.40");
+	free(id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_all_keys),
 		cmocka_unit_test(test_errors),	       cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_compiler_table), cmocka_unit_test(test_required_options),
-		cmocka_unit_test(test_arch_helpers),
+		cmocka_unit_test(test_arch_helpers),   cmocka_unit_test(test_compiler_id),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
