@@ -135,6 +135,13 @@ static int do_build(struct linux_be *lb, const char *commit, struct kb_build_res
 		_cleanup_free_ char *dimage = img_path(lb, res->signature, "image");
 		_cleanup_free_ char *dvmlinux = img_path(lb, res->signature, "vmlinux");
 
+		if (!kb_path_exists(image)) {
+			/* make said yes but there is nothing to boot */
+			res->status = KB_BUILD_FAILED;
+			free(res->error_lines);
+			res->error_lines = kb_xasprintf("the build made no kernel image %s", image);
+			return 0;
+		}
 		r = kb_mkdir_p(dir, 0755);
 		if (r == 0)
 			r = copy_file(image, dimage);
