@@ -191,7 +191,7 @@ static int check_params(const struct kb_bayes_params *p)
 		return kb_error_set(-EINVAL, "min_weight must be positive");
 	if (!(p->confidence > 0 && p->confidence <= 1))
 		return kb_error_set(-EINVAL, "confidence must be in (0, 1]");
-	if (!(p->cost_batch > 0 && p->cost_build >= 0))
+	if (!(p->cost_batch > 0 && p->cost_build >= 0 && p->cost_run >= 0))
 		return kb_error_set(-EINVAL, "costs must be positive");
 	if (p->vms < 1 || p->max_batches < 1)
 		return kb_error_set(-EINVAL, "vms and max_batches must be at least 1");
@@ -919,6 +919,24 @@ static void consider(struct kb_bayes_choice *ch, double *best_ratio, size_t j, u
 	}
 }
 
+/*
+ * Score @runs-run tests of commit @j (class target @t) whose build costs
+ * @build: whole batches up to max_batches, and, when runs cost something of
+ * their own, partial batches of 1, 2, 4, ... runs.
+ */
+static void consider_runs(const struct kb_bayes_params *p, struct kb_bayes_choice *ch,
+			  double *best_ratio, size_t j, const struct target *t, double build)
+{
+	for (unsigned m = 1; m <= p->max_batches; m++)
+		consider(ch, best_ratio, j, m * p->vms, target_info(t, m * p->vms),
+			 build + m * p->cost_batch + m * p->vms * p->cost_run);
+	if (!(p->cost_run > 0))
+		return;
+	for (unsigned r = 1; r < p->vms; r *= 2)
+		consider(ch, best_ratio, j, r, target_info(t, r),
+			 build + p->cost_batch + r * p->cost_run);
+}
+
 int kb_bayes_choose_next(struct kb_bayes *b, struct kb_bayes_choice *ret)
 {
 	const struct kb_bayes_params *p = &b->p;
@@ -986,9 +1004,7 @@ int kb_bayes_choose_next(struct kb_bayes *b, struct kb_bayes_choice *ret)
 	for (size_t c = 0; c <= b->n; c++) {
 		if (b->uf[c] != c || pick[c] == NONE)
 			continue;
-		for (unsigned m = 1; m <= p->max_batches; m++)
-			consider(&ch, &best_ratio, pick[c], m * p->vms,
-				 target_info(&tg[c], m * p->vms), m * p->cost_batch);
+		consider_runs(p, &ch, &best_ratio, pick[c], &tg[c], 0);
 	}
 	if (b->mean_p1 > b->mean_p0) {
 		size_t near[2 * UNBUILT_PICKS];
@@ -1019,10 +1035,8 @@ int kb_bayes_choose_next(struct kb_bayes *b, struct kb_bayes_choice *ret)
 		for (size_t i = 0; i < 2 * UNBUILT_PICKS; i++) {
 			if (near[i] == NONE)
 				continue;
-			for (unsigned m = 1; m <= p->max_batches; m++)
-				consider(&ch, &best_ratio, near[i], m * p->vms,
-					 target_info(&tg[find(b, near[i])], m * p->vms),
-					 p->cost_build + m * p->cost_batch);
+			consider_runs(p, &ch, &best_ratio, near[i], &tg[find(b, near[i])],
+				      p->cost_build);
 		}
 	}
 	free(tg);

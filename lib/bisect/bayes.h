@@ -46,6 +46,12 @@ struct kb_bayes_params {
 	double min_gain; /* bits: no test gaining more means "nothing can change the answer" */
 	/* cost model of choose_next: a build, and one batch of up to @vms parallel runs */
 	double cost_build, cost_batch;
+	/*
+	 * cost of one run on top of its batch (VM usage).  0: a step always
+	 * fills whole batches; > 0: fewer runs than @vms (1, 2, 4, ...) are
+	 * proposed when they buy almost the same information.
+	 */
+	double cost_run;
 	unsigned vms; /* runs in one batch (parallel VMs), >= 1 */
 	unsigned max_batches; /* most batches proposed in one step, >= 1 */
 	/* calibration of the bad end before anything else */

@@ -512,6 +512,48 @@ static void test_choose_calibrate_then_midpoint(void **state)
 	dag_destroy(d);
 }
 
+/*
+ * With a price per run, a step takes only the runs that pay: one run
+ * decides a commit when p1 = 1, so the midpoint gets 1 run (cost one batch
+ * plus one run) instead of a batch of 10; a noisy reproducer still gets a
+ * whole batch.
+ */
+static void test_choose_partial_batch(void **state)
+{
+	struct kb_dag *d = dag_linear(8);
+	struct kb_bayes_params p;
+	struct kb_bayes_choice ch;
+	struct kb_bayes *b;
+
+	(void)state;
+	kb_bayes_params_default(&p);
+	p.p1_fixed = 1;
+	p.p0_fixed = 0;
+	p.prior_out = 0;
+	p.cost_run = 0.01;
+	b = new_bayes(d, &p);
+	assert_int_equal(kb_bayes_observe(b, 7, 20, 20), 0);
+	assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
+	assert_int_equal(ch.action, KB_BAYES_TEST);
+	assert_int_equal(ch.commit, 3);
+	assert_int_equal(ch.runs, 1);
+	assert_float_equal(ch.gain, 1.0, 1e-9);
+	assert_float_equal(ch.cost, 7.01, 1e-12);
+	kb_bayes_free(b);
+
+	p.p1_fixed = 0.3;
+	b = new_bayes(d, &p);
+	assert_int_equal(kb_bayes_observe(b, 7, 6, 20), 0);
+	assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
+	assert_int_equal(ch.action, KB_BAYES_TEST);
+	assert_true(ch.runs >= 10);
+	kb_bayes_free(b);
+
+	p.cost_run = -1;
+	assert_true(kb_bayes_new(d, &p, &b) < 0);
+	dag_destroy(d);
+}
+
 static void test_no_repro(void **state)
 {
 	struct kb_dag *d = dag_linear(5);
@@ -1346,6 +1388,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_info_gain),
 		cmocka_unit_test(test_choose_calibrate_then_midpoint),
+		cmocka_unit_test(test_choose_partial_batch),
 		cmocka_unit_test(test_no_repro),
 		cmocka_unit_test(test_confirmation),
 		cmocka_unit_test(test_untestable_cluster),

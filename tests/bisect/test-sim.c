@@ -525,6 +525,45 @@ static void test_engine_shared_binaries(void **state)
 	}
 }
 
+/*
+ * Runs cost VM time: when one run decides a commit (p1 = 1) a search step
+ * takes fewer runs than the 10 VMs, and the whole bisection fewer runs than
+ * the reference's 10 per commit; at p1 = 0.5 with 20 VMs a step takes less
+ * than a full batch of 20.
+ */
+static void test_engine_runs_per_step(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct kb_sim_params p;
+		struct kb_sim *s = NULL;
+		struct kb_sim_trial t = { .strategy = KB_STRATEGY_BAYES, .runs = 40 };
+		struct kb_result res;
+		unsigned steps = 0, runs = 0;
+
+		kb_sim_params_default(&p);
+		p.seed = seed;
+		p.p1 = seed == 3 ? 0.5 : 1.0;
+		t.parallel = p.vms = seed == 3 ? 20 : 10;
+		assert_int_equal(kb_sim_new(&p, &s), 0);
+		assert_int_equal(kb_sim_run(s, &t, &res), 0);
+		assert_int_equal(res.verdict, KB_RESULT_CULPRIT);
+		for (size_t i = 0; i < res.n_commits; i++) {
+			if (res.commits[i].role != KB_ROLE_BISECT)
+				continue;
+			steps++;
+			runs += (unsigned)res.commits[i].n_runs;
+		}
+		assert_true(steps >= 8);
+		if (seed == 3)
+			assert_true(runs <= steps * 20 * 9 / 10);
+		else
+			assert_true(runs <= steps * 10 / 2);
+		kb_result_clear(&res);
+		kb_sim_free(s);
+	}
+}
+
 /* With p1 = 1 the reference's verdicts are the truth: it must test git bisect's midpoints. */
 static void test_reference_midpoints(void **state)
 {
@@ -630,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_engine_easy),
 		cmocka_unit_test(test_engine_flaky_bayes),
 		cmocka_unit_test(test_engine_shared_binaries),
+		cmocka_unit_test(test_engine_runs_per_step),
 		cmocka_unit_test(test_reference_midpoints),
 		cmocka_unit_test(test_engine_deterministic_and_capped),
 	};
