@@ -45,6 +45,7 @@ struct klass {
 
 struct stats {
 	unsigned trials, right, wrong, inconclusive, errors;
+	size_t range; /* commits in the range (of the last world) */
 	unsigned conf99, conf99_right;
 	double builds, runs;
 	double *wall; /* hours, one per trial */
@@ -155,6 +156,7 @@ static int one_trial(struct job *j, uint64_t seed)
 			fprintf(stderr, "==== inconclusive: seed %llu, culprit %s\n%s\n",
 				(unsigned long long)seed, kb_sim_culprit_hash(s), log.buf);
 	}
+	j->st.range = kb_sim_dag(s)->n;
 	j->st.builds += res.builds;
 	j->st.runs += res.runs;
 	j->st.wall[j->st.trials++] = hours;
@@ -270,6 +272,12 @@ static double rate(unsigned x, unsigned n)
 
 static void class_name(const struct klass *k, char *out, size_t len)
 {
+	if (k->file) {
+		const char *base = strrchr(k->file, '/');
+
+		snprintf(out, len, "file:%s V%u p1=%g", base ? base + 1 : k->file, k->vms, k->p1);
+		return;
+	}
 	snprintf(out, len, "%s %zu V%u p1=%g p0=%g other=%g%s%s", kb_sim_shape_name(k->shape), k->n,
 		 k->vms, k->p1, k->p0, k->other, k->boot > 0 ? " boot=0.05" : "",
 		 k->broken > 0 ? " broken=0.05" : "");
@@ -330,7 +338,7 @@ static int write_json(const char *path, const struct row *rows, size_t n)
 		const struct stats *st = &j->st;
 		json_t *o = json_pack(
 			"{s:s,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:s,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
-			"shape", kb_sim_shape_name(j->k->shape), "range", (json_int_t)j->k->n,
+			"shape", kb_sim_shape_name(j->k->shape), "range", (json_int_t)st->range,
 			"vms", (json_int_t)j->k->vms, "p1", j->k->p1, "p0", j->k->p0, "other",
 			j->k->other, "boot", j->k->boot, "broken", j->k->broken, "strategy",
 			strategy_label(j->strategy), "trials", (json_int_t)st->trials, "right",
@@ -360,12 +368,13 @@ static int write_svg(const char *path, const struct row *rows, size_t n)
 	struct kb_buf b = KB_BUF_INIT;
 	const double W = 360, H = 240, L = 50, T = 30, PW = 280, PH = 170;
 	const char *color[2] = { "#1f77b4", "#d62728" };
+	struct kb_buf dots = KB_BUF_INIT;
 	int r;
 
 	kb_buf_addf(
 		&b,
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"11\">\n",
-		2 * W, H + 20);
+		2 * W, H + 40);
 	kb_buf_addstr(&b, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
 	for (int panel = 0; panel < 2; panel++) {
 		double x0 = panel * W + L, ymax = panel ? CAP_HOURS : 1.0;
@@ -409,22 +418,30 @@ static int write_svg(const char *path, const struct row *rows, size_t n)
 				x = x0 + PW * j->k->p1;
 				y = T + PH - PH * KB_MIN(v, ymax) / ymax;
 				kb_buf_addf(&b, "%s%.1f,%.1f", first ? "" : " ", x, y);
+				kb_buf_addf(
+					&dots,
+					"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
+					x, y, color[s]);
 				first = false;
 			}
 			kb_buf_addstr(&b, "\"/>\n");
+			kb_buf_add(&b, dots.buf, dots.len);
+			kb_buf_reset(&dots);
+			/* the legend under the plot, where no line goes */
 			kb_buf_addf(&b, "<text x=\"%.0f\" y=\"%.0f\" fill=\"%s\">%s</text>\n",
-				    x0 + 8, T + 14 + 14 * s, color[s],
+				    x0 + 140 * s, T + PH + 46, color[s],
 				    s ? "reference" : "default (bayes)");
 		}
 	}
 	kb_buf_addstr(&b, "</svg>\n");
 	r = kb_write_file(path, b.buf, b.len);
 	kb_buf_release(&b);
+	kb_buf_release(&dots);
 	return r;
 }
 
 static int write_markdown(const char *path, const char *svg, const struct row *rows, size_t n,
-			  const char *cmdline)
+			  const char *cmdline, const char *goals)
 {
 	struct kb_buf old = KB_BUF_INIT, b = KB_BUF_INIT;
 	const char *kept = NULL, *base = strrchr(svg, '/');
@@ -454,6 +471,7 @@ static int write_markdown(const char *path, const char *svg, const struct row *r
 		cmdline);
 	print_table(f, rows, n, true);
 	fprintf(f, "\n![accuracy and wall time against p1](%s)\n\n", base ? base + 1 : svg);
+	fprintf(f, "### Goal check\n\n%s\n", goals);
 	fputs(kept ? kept : END_MARK "\n", f);
 	fclose(f);
 	kb_buf_add(&b, text, len);
@@ -509,7 +527,7 @@ static double z_diff(unsigned x, unsigned n, unsigned y, unsigned m)
  * overlapping scheduler (docs/scheduler.md): they are reported, and only
  * count with @strict.
  */
-static int check_goals(const struct row *rows, size_t n, bool superior, bool strict)
+static int check_goals(FILE *out, const struct row *rows, size_t n, bool superior, bool strict)
 {
 	int fails = 0, pending = 0;
 
@@ -521,12 +539,12 @@ static int check_goals(const struct row *rows, size_t n, bool superior, bool str
 		char name[128];
 
 		class_name(d->k, name, sizeof(name));
-#define REPORT(counter, what, ...)                       \
-	do {                                             \
-		fprintf(stderr, "%s: %s: ", what, name); \
-		fprintf(stderr, __VA_ARGS__);            \
-		fputc('\n', stderr);                     \
-		counter++;                               \
+#define REPORT(counter, what, ...)                      \
+	do {                                            \
+		fprintf(out, "- %s: %s: ", what, name); \
+		fprintf(out, __VA_ARGS__);              \
+		fputc('\n', out);                       \
+		counter++;                              \
 	} while (0)
 #define FAIL(...) REPORT(fails, "goal failed", __VA_ARGS__)
 		if (d->k->broken > 0)
@@ -570,7 +588,7 @@ static int check_goals(const struct row *rows, size_t n, bool superior, bool str
 #undef FAIL
 #undef REPORT
 	}
-	printf("goals: %d failed, %d pending\n", fails, pending);
+	fprintf(out, "\ngoals: %d failed, %d pending\n", fails, pending);
 	return fails;
 }
 
@@ -747,12 +765,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-strategy: %s\n", kb_error_last());
 		return 1;
 	}
-	if (md && write_markdown(md, svg, rows, nj, cmd.buf) < 0) {
-		fprintf(stderr, "bench-strategy: %s\n", kb_error_last());
-		return 1;
+	{
+		char *goals = NULL;
+		size_t glen = 0;
+		FILE *g = open_memstream(&goals, &glen);
+
+		if (!g) {
+			perror("bench-strategy: open_memstream");
+			return 1;
+		}
+		fails = check_goals(g, rows, nj, quick, strict);
+		fclose(g);
+		if (check)
+			fputs(goals, stdout);
+		else
+			fails = 0;
+		if (md && write_markdown(md, svg, rows, nj, cmd.buf, goals) < 0) {
+			fprintf(stderr, "bench-strategy: %s\n", kb_error_last());
+			free(goals);
+			return 1;
+		}
+		free(goals);
 	}
-	if (check)
-		fails = check_goals(rows, nj, quick, strict);
 	for (size_t i = 0; i < nj; i++)
 		free(jobs[i].st.wall);
 	for (size_t i = 0; i < nfiles; i++)

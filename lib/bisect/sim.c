@@ -624,10 +624,9 @@ static int lookup(const struct kb_sim *s, const char *hash, size_t *ret)
 {
 	long i;
 
-	if (!strcmp(hash, s->good)) {
-		*ret = SIZE_MAX;
+	*ret = SIZE_MAX;
+	if (!strcmp(hash, s->good))
 		return 0;
-	}
 	i = kb_dag_find(s->dag, hash);
 	if (i < 0 || strlen(hash) != KB_HASH_HEX)
 		return kb_error_set(-ENOENT, "simulator: unknown commit '%s'", hash);
@@ -643,8 +642,8 @@ static int account(struct kb_sim *s, bool build)
 	pthread_mutex_lock(&s->lock);
 	if (s->p.max_seconds > 0) {
 		unsigned b = s->builds + build, n = s->runs + !build;
-		double t = b * s->p.build_seconds +
-			   (double)((n + s->p.vms - 1) / s->p.vms) * s->p.run_seconds;
+		unsigned batches = (n + s->p.vms - 1) / s->p.vms; /* rounded up */
+		double t = b * s->p.build_seconds + batches * s->p.run_seconds;
 
 		if (t > s->p.max_seconds || s->exhausted) {
 			s->exhausted = true;
