@@ -9,6 +9,7 @@
  * because the engine runs a batch on several threads.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
@@ -35,6 +36,8 @@ struct kb_sim {
 	uint8_t *bad, *old, *broken, *noop; /* per DAG index */
 	uint32_t *sigid; /* binary identity: 0 is G's */
 	bool g_old;
+	size_t *tags; /* tag i ("v1.i") is on DAG index tags[i], SIZE_MAX for G */
+	size_t ntags;
 
 	pthread_mutex_t lock; /* the counters below */
 	unsigned builds, runs;
@@ -383,6 +386,34 @@ static void compute_truth(struct kb_sim *s, struct rng *r)
 	free(tmp2);
 }
 
+/* Release tags: G, then mainline commits every ->tag_every commits (oldest first). */
+static void place_tags(struct kb_sim *s)
+{
+	const struct kb_dag *d = s->dag;
+	size_t *chain = kb_xcalloc(d->n, sizeof(*chain)), len = 0, next;
+
+	s->tags = kb_xcalloc(d->n + 1, sizeof(*s->tags));
+	s->tags[s->ntags++] = SIZE_MAX;
+	if (!s->p.tag_every) {
+		free(chain);
+		return;
+	}
+	for (size_t c = d->bad;;) {
+		chain[len++] = c;
+		if (!nparents_in(d, c))
+			break;
+		c = d->par[d->par_off[c]];
+	}
+	next = s->p.tag_every;
+	for (size_t i = len; i-- > 0;) {
+		if (chain[i] < next || chain[i] == d->bad)
+			continue;
+		s->tags[s->ntags++] = chain[i];
+		next = chain[i] + s->p.tag_every;
+	}
+	free(chain);
+}
+
 /* ---- construction ------------------------------------------------------ */
 
 void kb_sim_params_default(struct kb_sim_params *p)
@@ -461,6 +492,7 @@ int kb_sim_new(const struct kb_sim_params *p, struct kb_sim **ret)
 			goto fail;
 	}
 	compute_truth(s, &r);
+	place_tags(s);
 	*ret = s;
 	return 0;
 fail:
@@ -480,6 +512,7 @@ void kb_sim_free(struct kb_sim *s)
 	free(s->broken);
 	free(s->noop);
 	free(s->sigid);
+	free(s->tags);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -729,6 +762,16 @@ static int v_rev_parse(void *ctx, const char *rev, char out[41])
 		memcpy(out, s->good, KB_HASH_HEX + 1);
 		return 0;
 	}
+	for (size_t k = 0; k < s->ntags; k++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "v1.%zu", k);
+		if (!strcmp(rev, name)) {
+			memcpy(out, s->tags[k] == SIZE_MAX ? s->good : s->dag->hash[s->tags[k]],
+			       KB_HASH_HEX + 1);
+			return 0;
+		}
+	}
 	i = kb_dag_find(s->dag, rev);
 	if (i < 0)
 		return kb_error_set(-ENOENT, "unknown revision '%s'", rev);
@@ -877,22 +920,56 @@ static int v_show_culprit(void *ctx, const char *hash, struct kb_buf *out)
 	return 0;
 }
 
+/* Tags on proper ancestors of @hash matching @glob, newest first. */
 static int v_release_tags(void *ctx, const char *hash, const char *glob, char ***ret, size_t *n)
 {
-	(void)ctx;
-	(void)hash;
-	(void)glob;
-	*ret = kb_xcalloc(1, sizeof(**ret));
+	struct kb_sim *s = ctx;
+	uint8_t *anc;
+	size_t j;
+	int r = lookup(s, hash, &j);
+
+	if (r < 0)
+		return r;
+	*ret = kb_xcalloc(s->ntags + 1, sizeof(**ret));
 	*n = 0;
+	if (j == SIZE_MAX)
+		return 0;
+	anc = kb_xcalloc(s->dag->n, 1);
+	ancestors(s->dag, j, anc);
+	for (size_t k = s->ntags; k-- > 0;) {
+		size_t t = s->tags[k];
+		char *name = kb_xasprintf("v1.%zu", k);
+
+		if ((t == SIZE_MAX || (anc[t] && t != j)) && (!glob || fnmatch(glob, name, 0) == 0))
+			(*ret)[(*n)++] = name;
+		else
+			free(name);
+	}
+	free(anc);
 	return 0;
 }
 
 static int v_release_tag_at(void *ctx, const char *hash, const char *glob, char **ret)
 {
-	(void)ctx;
-	(void)hash;
-	(void)glob;
+	struct kb_sim *s = ctx;
+	size_t j;
+	int r = lookup(s, hash, &j);
+
 	*ret = NULL;
+	if (r < 0)
+		return r;
+	for (size_t k = s->ntags; k-- > 0;) {
+		char *name;
+
+		if (s->tags[k] != j)
+			continue;
+		name = kb_xasprintf("v1.%zu", k);
+		if (!glob || fnmatch(glob, name, 0) == 0) {
+			*ret = name;
+			return 0;
+		}
+		free(name);
+	}
 	return 0;
 }
 
@@ -930,11 +1007,13 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 	}
 	/* "repo" must name a directory; the vcs is ours, so any will do */
 	dir = kb_xstrdup(t->workdir ? t->workdir : "/");
-	json = kb_xasprintf("{\"repo\": \"%s\", \"bad\": \"%s\", \"good\": \"%s\","
+	json = kb_xasprintf("{\"repo\": \"%s\", \"bad\": \"%s\"%s%s%s,"
 			    " \"test\": {\"command\": \"true\", \"runs\": %u, \"parallel\": %u},"
 			    " \"strategy\": \"%s\", \"confidence\": %.6f}",
-			    dir, kb_sim_bad(s), kb_sim_good(s), t->runs ? t->runs : 10,
-			    t->parallel ? t->parallel : 1, kb_strategy_name(t->strategy),
+			    dir, kb_sim_bad(s), t->no_good ? "" : ", \"good\": \"",
+			    t->no_good ? "" : kb_sim_good(s), t->no_good ? "" : "\"",
+			    t->runs ? t->runs : 10, t->parallel ? t->parallel : 1,
+			    kb_strategy_name(t->strategy),
 			    t->confidence > 0 ? t->confidence : 0.99);
 	r = kb_config_parse(json, strlen(json), "sim.json", NULL, &cfg);
 	if (r < 0)

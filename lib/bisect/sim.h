@@ -30,6 +30,9 @@
  * spent (builds + ceil(runs / vms) batches) exceeds it, so capped trials
  * stop early; kb_sim_exhausted() tells.
  *
+ * Release tags (->tag_every) sit on G and on mainline commits, so the
+ * engine's release walk (no good end in the config) can be simulated too.
+ *
  * Thread safety: the backend's run may be called concurrently.
  */
 #ifndef KB_BISECT_SIM_H
@@ -67,6 +70,12 @@ struct kb_sim_params {
 	double build_seconds, run_seconds;
 	double max_seconds; /* refuse work beyond this much certain time, 0: never */
 	unsigned vms; /* runs per batch, for that accounting */
+	/*
+	 * Release tags: G is "v1.0", and the first mainline (first-parent)
+	 * commit at or after every @tag_every commits is "v1.1", "v1.2", ...
+	 * 0: only G's tag.
+	 */
+	unsigned tag_every;
 };
 
 /* 1000 linear commits, p1 0.5, 30% noop, 6 min build, 9 min run, 10 VMs, no cap. */
@@ -116,6 +125,7 @@ struct kb_sim_trial {
 	const char *workdir; /* journal directory; NULL: the journal stays in memory */
 	void (*emit)(void *ctx, const char *text, size_t len); /* the engine's log, or NULL */
 	void *emit_ctx;
+	bool no_good; /* no "good" in the config: the engine walks the release tags */
 };
 
 /*

@@ -564,6 +564,69 @@ static void test_engine_runs_per_step(void **state)
 	}
 }
 
+/* Release tags, and the engine's release walk when the config has no good end. */
+static void test_release_walk(void **state)
+{
+	static const char *const want_walk[] = { "v1.6", "v1.5", "v1.4", "v1.3" };
+	struct kb_sim_params p;
+	struct kb_sim *s = NULL;
+	struct kb_vcs v;
+	char **tags = NULL, *tag = NULL, hash[KB_HASH_HEX + 1];
+	size_t n = 0;
+
+	(void)state;
+	kb_sim_params_default(&p);
+	p.seed = 31;
+	p.p1 = 1.0;
+	p.culprit = 500;
+	p.tag_every = 150;
+	assert_int_equal(kb_sim_new(&p, &s), 0);
+	kb_sim_vcs(s, &v);
+	assert_int_equal(v.release_tags(v.ctx, kb_sim_bad(s), "v[0-9]*", &tags, &n), 0);
+	assert_int_equal(n, 7); /* v1.6 (commit 900) ... v1.0 (the good end) */
+	assert_string_equal(tags[0], "v1.6");
+	assert_string_equal(tags[6], "v1.0");
+	assert_null(tags[7]);
+	kb_git_strv_free(tags);
+	assert_int_equal(v.rev_parse(v.ctx, "v1.3", hash), 0);
+	assert_string_equal(hash, kb_sim_dag(s)->hash[450]);
+	assert_int_equal(v.release_tag_at(v.ctx, hash, "v[0-9]*", &tag), 0);
+	assert_string_equal(tag, "v1.3");
+	free(tag);
+	assert_int_equal(v.release_tag_at(v.ctx, kb_sim_dag(s)->hash[451], "v[0-9]*", &tag), 0);
+	assert_null(tag);
+	assert_int_equal(v.release_tags(v.ctx, hash, "w*", &tags, &n), 0);
+	assert_int_equal(n, 0);
+	kb_git_strv_free(tags);
+
+	for (int st = 0; st < 2; st++) {
+		struct kb_sim_trial t = { .strategy =
+						  st ? KB_STRATEGY_REFERENCE : KB_STRATEGY_BAYES,
+					  .runs = 20,
+					  .parallel = 10,
+					  .no_good = true };
+		struct kb_result res;
+		size_t k = 0;
+
+		assert_int_equal(kb_sim_run(s, &t, &res), 0);
+		assert_int_equal(res.verdict, KB_RESULT_CULPRIT);
+		assert_string_equal(res.culprit, kb_sim_culprit_hash(s));
+		/* newest release first, until the first good one */
+		for (size_t i = 0; i < res.n_commits; i++) {
+			if (res.commits[i].role != KB_ROLE_RELEASE)
+				continue;
+			assert_true(k < KB_ARRAY_SIZE(want_walk));
+			assert_string_equal(res.commits[i].tag, want_walk[k]);
+			assert_int_equal(res.commits[i].verdict,
+					 k < 3 ? KB_COMMIT_BAD : KB_COMMIT_GOOD);
+			k++;
+		}
+		assert_int_equal(k, KB_ARRAY_SIZE(want_walk));
+		kb_result_clear(&res);
+	}
+	kb_sim_free(s);
+}
+
 /* With p1 = 1 the reference's verdicts are the truth: it must test git bisect's midpoints. */
 static void test_reference_midpoints(void **state)
 {
@@ -670,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_engine_flaky_bayes),
 		cmocka_unit_test(test_engine_shared_binaries),
 		cmocka_unit_test(test_engine_runs_per_step),
+		cmocka_unit_test(test_release_walk),
 		cmocka_unit_test(test_reference_midpoints),
 		cmocka_unit_test(test_engine_deterministic_and_capped),
 	};
