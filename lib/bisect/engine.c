@@ -1156,15 +1156,13 @@ static int run_bayes(struct engine *e)
 						kb_result_add_candidate(e->res, e->dag->hash[set[i]],
 									post[set[i]]);
 				e->res->confidence = best;
-				if (e->res->verdict == KB_RESULT_INCONCLUSIVE) {
-					kb_log_line(&e->log,
-						    "bisection is inconclusive, the first bad commit could be any of:");
-					for (size_t i = 0; i < ns; i++)
-						if (set[i] < e->dag->n)
-							kb_log_line(&e->log, "%s (%.3f)",
-								    e->dag->hash[set[i]],
-								    post[set[i]]);
-				}
+				/*
+				 * The summary lists the candidates; only say here
+				 * why there is no culprit when the mass sits on the
+				 * good end (otherwise the list would be empty).
+				 */
+				if (e->res->error)
+					kb_log_line(&e->log, "%s", e->res->error);
 				free(set);
 			}
 			break;
