@@ -108,6 +108,8 @@ check "crash title" has '^crash: BUG: unable to handle kernel NULL pointer deref
 check "report symbolized with file:line" has 'prctl_get_child_subreaper\+0x[0-9a-f]+/0x[0-9a-f]+ kernel/sys\.c:[0-9]+'
 check "code disassembly block" has '^Code disassembly \(best guess\)'
 check "stats line" has '^revisions tested: [0-9]+, total time: '
+check "a documentation-only commit has its neighbour's kernel signature" \
+	has '^same kernel signature as commit [0-9a-f]{40}: reusing its [0-9]+ runs$'
 # documentation-only commits give the same kernel: some step must say so
 # when one is tested next to a code commit; the culprit's parent has a
 # different signature, so it is not a noop
