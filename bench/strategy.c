@@ -101,8 +101,12 @@ static void sim_params(const struct job *j, uint64_t seed, struct kb_sim_params 
 	p->broken = j->k->broken;
 	p->vms = j->k->vms;
 	p->tag_every = j->k->tag_every;
-	/* 12 h cap: refuse work beyond it (the trial then counts as a timeout) */
-	p->max_seconds = CAP_HOURS * 3600;
+	/*
+	 * 12 h cap: the engine stops searching once it is spent (the step
+	 * under way finishes); the simulator refuses work 2 h later, a safety
+	 * net.  Either way the trial counts as a timeout.
+	 */
+	p->max_seconds = (CAP_HOURS + 2) * 3600;
 }
 
 static int one_trial(struct job *j, uint64_t seed)
@@ -112,7 +116,8 @@ static int one_trial(struct job *j, uint64_t seed)
 				  .runs = 2 * j->k->vms,
 				  .parallel = j->k->vms,
 				  .confidence = 0.99,
-				  .no_good = j->k->tag_every > 0 };
+				  .no_good = j->k->tag_every > 0,
+				  .max_seconds = CAP_HOURS * 3600 };
 	struct kb_sim *s = NULL;
 	struct kb_result res;
 	struct kb_buf log = KB_BUF_INIT;

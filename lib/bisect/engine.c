@@ -660,6 +660,26 @@ static int reference_test(struct engine *e, struct kb_verdict_state *vs, const c
 static void finish_culprit(struct engine *e, const char *hash, double confidence);
 
 /*
+ * Whether the time budget (params->max_seconds) is spent.  Checked before
+ * each search step, like the reference's 12 h timeout: a step that starts
+ * in time finishes.
+ */
+static bool over_budget(const struct engine *e)
+{
+	double spent = e->build_s + e->test_s;
+
+	if (!e->p->virtual_time)
+		spent = KB_MAX(spent, now_mono() - e->t0);
+	return e->p->max_seconds > 0 && spent >= e->p->max_seconds;
+}
+
+static char *budget_message(const struct engine *e)
+{
+	return kb_xasprintf("time budget of %.1f h spent before the search converged",
+			    e->p->max_seconds / 3600);
+}
+
+/*
  * Release walk (no good end configured): release tags older than the bad
  * end, newest first; the first good one ends it.  @test decides one tag.
  * Returns 0 with e->good set, 1 when the oldest tag is bad (or only
@@ -812,7 +832,7 @@ static int run_reference(struct engine *e)
 		r = kb_gitbisect_next(e->dag, marks, &step);
 		if (r < 0)
 			goto out;
-		if (step.state != KB_GB_NEXT)
+		if (step.state != KB_GB_NEXT || over_budget(e))
 			break;
 		log_bisecting(e, &step);
 		flush_log(e);
@@ -848,7 +868,7 @@ static int run_reference(struct engine *e)
 		e->res->confidence = vs.confidence;
 	} else {
 		e->res->verdict = KB_RESULT_INCONCLUSIVE;
-		e->res->error = kb_xstrdup("step limit reached");
+		e->res->error = over_budget(e) ? budget_message(e) : kb_xstrdup("step limit reached");
 	}
 	r = 0;
 out:
@@ -1123,6 +1143,8 @@ static int run_bayes(struct engine *e)
 		unsigned have_t, have_r, want;
 
 		kb_bayes_choose_next(b, &ch);
+		if (ch.action == KB_BAYES_TEST && over_budget(e))
+			ch.action = KB_BAYES_INCONCLUSIVE; /* report the credible set */
 		if (ch.action != KB_BAYES_TEST) {
 			double best;
 			size_t bj;
@@ -1151,6 +1173,8 @@ static int run_bayes(struct engine *e)
 				if (ch.action == KB_BAYES_FOUND)
 					e->res->error = kb_xasprintf("the good end %s crashes too (probability %.3f)",
 								     e->good, ch.p);
+				else if (over_budget(e))
+					e->res->error = budget_message(e);
 				for (size_t i = 0; i < ns; i++)
 					if (set[i] < e->dag->n)
 						kb_result_add_candidate(e->res, e->dag->hash[set[i]],

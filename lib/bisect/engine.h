@@ -38,6 +38,12 @@ struct kb_engine_params {
 	 * thousands of throw-away bisections); nothing is resumable then.
 	 */
 	bool memory_journal;
+	/*
+	 * Time budget in seconds (accounted time: virtual with virtual_time),
+	 * 0 = none.  Checked before each search step; when spent, the result
+	 * is INCONCLUSIVE with the candidates so far and ->error says so.
+	 */
+	double max_seconds;
 	/* Log output: @text is one or more complete lines. */
 	void (*emit)(void *ctx, const char *text, size_t len);
 	void *emit_ctx;

@@ -1027,6 +1027,7 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 	ep.backend = &be;
 	ep.vcs = &vcs;
 	ep.virtual_time = true;
+	ep.max_seconds = t->max_seconds;
 	ep.emit = t->emit;
 	ep.emit_ctx = t->emit_ctx;
 	r = kb_engine_run(&ep, res);

@@ -126,6 +126,7 @@ struct kb_sim_trial {
 	void (*emit)(void *ctx, const char *text, size_t len); /* the engine's log, or NULL */
 	void *emit_ctx;
 	bool no_good; /* no "good" in the config: the engine walks the release tags */
+	double max_seconds; /* the engine's time budget (kb_engine_params), 0: none */
 };
 
 /*

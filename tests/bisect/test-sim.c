@@ -706,7 +706,33 @@ static void test_engine_deterministic_and_capped(void **state)
 	kb_result_clear(&b);
 	kb_sim_free(s1);
 	kb_sim_free(s2);
-	/* a 2 h cap stops a bisection that needs more */
+	/* the engine's budget: stop before a step once 1.5 h are spent, with the candidates */
+	for (int st = 0; st < 2; st++) {
+		struct kb_sim_trial tb = { .strategy =
+						   st ? KB_STRATEGY_REFERENCE : KB_STRATEGY_BAYES,
+					   .runs = 20,
+					   .parallel = 10,
+					   .max_seconds = 1.5 * 3600 };
+		double sum = 0;
+
+		assert_int_equal(kb_sim_new(&p, &s1), 0);
+		assert_int_equal(kb_sim_run(s1, &tb, &a), 0);
+		assert_int_equal(a.verdict, KB_RESULT_INCONCLUSIVE);
+		assert_non_null(strstr(a.error, "time budget of 1.5 h"));
+		assert_true(a.total_seconds >= 1.5 * 3600);
+		/* one step may finish after the budget: at most a build and 2 batches */
+		assert_true(a.total_seconds <= 1.5 * 3600 + 360 + 2 * 540 + 1e-6);
+		assert_false(kb_sim_exhausted(s1));
+		if (st == 0) {
+			assert_true(a.n_candidates >= 2);
+			for (size_t i = 0; i < a.n_candidates; i++)
+				sum += a.candidates[i].probability;
+			assert_true(sum > 0.5 && sum <= 1 + 1e-9);
+		}
+		kb_result_clear(&a);
+		kb_sim_free(s1);
+	}
+	/* a 2 h cap in the simulator stops a bisection that needs more */
 	p.max_seconds = 2 * 3600;
 	assert_int_equal(kb_sim_new(&p, &s1), 0);
 	assert_int_equal(kb_sim_run(s1, &t, &a), -ECANCELED);
