@@ -7,7 +7,7 @@ base=(build-essential pkg-config meson ninja-build git python3 clang libclang-rt
       libcmocka-dev libpcre2-dev libjansson-dev libsqlite3-dev libelf-dev libdw-dev
       libcapstone-dev libssl-dev binutils binutils-aarch64-linux-gnu binutils-arm-linux-gnueabi)
 kernel=(qemu-system-x86 busybox-static linux-source-6.1 ccache flex bison bc cpio
-        xz-utils kmod dwarves rsync)
+        xz-utils kmod dwarves rsync libelf-dev)
 
 case "${1:-base}" in
   base) want=("${base[@]}") ;;

@@ -9,10 +9,10 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include "bisect/config.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/sha256.h"
 
 #define MAX_RUNS     1000
 #define MAX_PARALLEL 256
@@ -249,6 +249,37 @@ static const struct pos *find_pos(const struct ctx *x, const char *path)
 	return NULL;
 }
 
+/*
+ * Keys and values quoted in messages come from the file: a decoded "\n" or
+ * other control character would break the one-line message, so show it
+ * escaped, as JSON would write it.
+ */
+static void escape_controls(struct kb_buf *msg)
+{
+	_cleanup_buf_ struct kb_buf out = KB_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < msg->len; i++)
+		if ((unsigned char)msg->buf[i] < 0x20 || msg->buf[i] == 0x7f)
+			break;
+	if (i == msg->len)
+		return;
+	for (i = 0; i < msg->len; i++) {
+		unsigned char c = (unsigned char)msg->buf[i];
+
+		if (c == '\n')
+			kb_buf_addstr(&out, "\\n");
+		else if (c == '\t')
+			kb_buf_addstr(&out, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			kb_buf_addf(&out, "\\u%04x", c);
+		else
+			kb_buf_addch(&out, (char)c);
+	}
+	kb_buf_reset(msg);
+	kb_buf_add(msg, out.buf, out.len);
+}
+
 /* Set "NAME:LINE:COL: msg" at the key (@at_key) or value of @path. */
 static int KB_PRINTF(4, 5)
 	err_at(const struct ctx *x, const char *path, bool at_key, const char *fmt, ...)
@@ -265,6 +296,7 @@ static int KB_PRINTF(4, 5)
 	va_start(ap, fmt);
 	kb_buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
+	escape_controls(&msg);
 	if (line > 0)
 		return kb_error_set(-EINVAL, "%s:%d:%d: %s", x->name, line, col, msg.buf);
 	return kb_error_set(-EINVAL, "%s: %s", x->name, msg.buf);
@@ -559,7 +591,8 @@ static int parse_test(const struct ctx *x, json_t *test, struct kb_config *c)
 	if (!test)
 		return missing(x, "", "test");
 	if ((r = get_string(x, test, "test", "backend", false, &c->test.backend)) < 0 ||
-	    (r = get_command(x, test, "test", true, &c->test.command)) < 0 ||
+	    /* kernels: the reproducer in the "linux" section can stand in for it */
+	    (r = get_command(x, test, "test", c->kind != KB_CONFIG_LINUX, &c->test.command)) < 0 ||
 	    (r = get_uint(x, test, "test", "runs", MAX_RUNS, &c->test.runs)) < 0 ||
 	    (r = get_uint(x, test, "test", "parallel", MAX_PARALLEL, &c->test.parallel)) < 0 ||
 	    (r = get_seconds(x, test, "test", "timeout", &c->test.timeout)) < 0)
@@ -691,17 +724,11 @@ static int config_hash(struct kb_config *c)
 {
 	json_t *j = kb_config_to_json(c);
 	_cleanup_free_ char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 
 	json_decref(j);
-	if (!text || !EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+	if (!text)
 		return kb_error_set(-ENOMEM, "cannot hash the config");
-	for (size_t i = 0; i < mdlen; i++) {
-		c->hash[2 * i] = "0123456789abcdef"[md[i] >> 4];
-		c->hash[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-	}
-	c->hash[64] = '\0';
+	kb_sha256_hex(text, strlen(text), c->hash);
 	return 0;
 }
 

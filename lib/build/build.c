@@ -177,14 +177,17 @@ char *kb_build_compiler_id(const char *worktree)
 {
 	_cleanup_free_ char *path = kb_xasprintf("%s/include/generated/compile.h", worktree);
 	struct kb_buf b = KB_BUF_INIT;
-	const char *def = "#define LINUX_COMPILER ";
+	/* Kbuild separates name and value with a tab, older trees with a space. */
+	const char *def = "#define LINUX_COMPILER";
 	char *res = NULL, *p, *q;
 
 	if (kb_read_file(path, &b) < 0) {
 		kb_error_clear();
 		goto out;
 	}
-	p = strstr(b.buf, def);
+	for (p = strstr(b.buf, def); p && p[strlen(def)] != ' ' && p[strlen(def)] != '\t';
+	     p = strstr(p + 1, def))
+		;
 	if (!p)
 		goto out;
 	p = strchr(p + strlen(def), '"');

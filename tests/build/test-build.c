@@ -92,6 +92,17 @@ static void test_build_ok(void **state)
 	assert_null(r.compiler);
 	assert_int_equal(r.signature[0], 0);
 
+	/* Kbuild itself writes a tab between the name and the value */
+	put("include/generated/compile.h",
+	    "#define LINUX_COMPILER_X \"no\"\n#define LINUX_COMPILER\t\"gcc (GCC) 10.2.1\"\n");
+	{
+		char *id = kb_build_compiler_id(wt);
+
+		assert_non_null(id);
+		assert_string_equal(id, "gcc (GCC) 10.2.1");
+		free(id);
+	}
+
 	/* argv form, no artifacts: no signature */
 	step = (struct kb_build_step){ .argv = (const char *const[]){ "true", NULL },
 				       .log_dir = logs };
