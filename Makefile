@@ -6,17 +6,27 @@ FUZZ_BUILD ?= build-fuzz
 MESON_OPTS ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build asan check test demo fuzz fuzz-run bench-report bench-strategy format clean
+.PHONY: all deps build asan check test demo demo-kernel fuzz fuzz-run bench-report bench-strategy format clean
+
+# The kernel end-to-end test (real kernel builds, QEMU boots; about 15 min on
+# a cold 2-core machine, docs/kernel.md) is part of `make check`;
+# `make check KERNEL=0` leaves it out (and does not install the kernel packages).
+KERNEL ?= 1
+DEPS_GROUP ?= base
+SLOW ?= false
+check: DEPS_GROUP := $(if $(filter 1,$(KERNEL)),all,base)
+check: SLOW := $(if $(filter 1,$(KERNEL)),true,false)
 
 all: build
 
 deps:
-	@scripts/install-deps.sh base
+	@scripts/install-deps.sh $(DEPS_GROUP)
 
 $(BUILD)/build.ninja: | deps
 	meson setup $(BUILD) $(MESON_OPTS)
 
 build: deps $(BUILD)/build.ninja
+	@meson configure $(BUILD) -Dslow_tests=$(SLOW)
 	ninja -C $(BUILD)
 
 $(ASAN_BUILD)/build.ninja: | deps
@@ -39,6 +49,11 @@ test: build
 
 demo: build
 	@scripts/demo.sh $(BUILD)
+
+# Kernel bisection end to end (docs/kernel.md): real kernel builds, QEMU runs; prints the log.
+demo-kernel: build
+	@scripts/install-deps.sh kernel
+	@KBISECT_SRCDIR=$(CURDIR) tests/kernel/t-kernel-e2e.sh $(BUILD)/src/kbisect --show
 
 $(FUZZ_BUILD)/build.ninja: | deps
 	CC=clang meson setup $(FUZZ_BUILD) -Dbuildtype=debug -Dfuzzing=true -Dtests=false \
