@@ -6,22 +6,10 @@
  * cheap detector agreeing with the parser, symbolization without a binary
  * adding no lines).
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "report/report.h"
 #include "report/symbolize.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                           \
-	do {                                                                                  \
-		if (!(cond)) {                                                                \
-			fprintf(stderr, "fuzz-report: invariant failed: %s (%s:%d)\n", #cond, \
-				__FILE__, __LINE__);                                          \
-			abort();                                                              \
-		}                                                                             \
-	} while (0)
 
 static size_t count_lines(const char *s, size_t len)
 {

@@ -19,10 +19,10 @@
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "util/error.h"
+#include "util/sha256.h"
 
 /* "kbis": marks the file as ours (PRAGMA application_id). */
 #define KB_JOURNAL_APP_ID 0x6b626973
@@ -268,29 +268,16 @@ const char *kb_journal_path(const struct kb_journal *j)
 
 void kb_journal_key(const char *const *fields, size_t n, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[32];
-	unsigned int mdlen = 0;
+	struct kb_sha256 s;
 
-	/* libcrypto fails only when out of memory, like kb_xmalloc we abort then */
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		abort();
+	kb_sha256_init(&s);
 	for (size_t i = 0; i < n; i++) {
 		const char *f = fields[i] ? fields[i] : "";
 
 		/* the NUL keeps ("ab", "c") apart from ("a", "bc") */
-		if (!EVP_DigestUpdate(ctx, f, strlen(f) + 1))
-			abort();
+		kb_sha256_update(&s, f, strlen(f) + 1);
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32)
-		abort();
-	EVP_MD_CTX_free(ctx);
-	for (size_t i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = 0;
+	kb_sha256_final_hex(&s, out);
 }
 
 static double wall_now(void)

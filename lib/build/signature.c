@@ -12,10 +12,10 @@
 #include <libelf.h>
 #include <pthread.h>
 #include <string.h>
-#include <openssl/evp.h>
 
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
 static bool elf_ok;
@@ -25,72 +25,31 @@ static void elf_init(void)
 	elf_ok = elf_version(EV_CURRENT) != EV_NONE;
 }
 
-static void to_hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
-static int sha256_once(const void *data, size_t len, unsigned char md[32])
-{
-	unsigned int mdlen = 0;
-
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-		return kb_error_set(-EIO, "SHA-256 failed (libcrypto)");
-	return 0;
-}
-
-/* Finish @ctx into 64 hex digits. */
-static int final_hex(EVP_MD_CTX *ctx, char out[65])
-{
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32)
-		return kb_error_set(-EIO, "SHA-256 failed (libcrypto)");
-	to_hex(md, 32, out);
-	return 0;
-}
-
 static int hash_fd_content(int fd, const char *path, char out[65])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct kb_sha256 s;
 	char chunk[65536];
-	int ret = 0;
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		ret = kb_error_set(-ENOMEM, "SHA-256 failed (libcrypto)");
-		goto out;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		ret = kb_error_set(-errno, "cannot read '%s': %s", path, strerror(errno));
-		goto out;
-	}
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return kb_error_set(-errno, "cannot read '%s': %s", path, strerror(errno));
+	kb_sha256_init(&s);
 	for (;;) {
 		ssize_t r = read(fd, chunk, sizeof(chunk));
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			ret = kb_error_set(-errno, "cannot read '%s': %s", path, strerror(errno));
-			goto out;
+			int err = errno;
+
+			kb_sha256_release(&s);
+			return kb_error_set(-err, "cannot read '%s': %s", path, strerror(err));
 		}
 		if (r == 0)
 			break;
-		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r)) {
-			ret = kb_error_set(-EIO, "SHA-256 failed (libcrypto)");
-			goto out;
-		}
+		kb_sha256_update(&s, chunk, (size_t)r);
 	}
-	ret = final_hex(ctx, out);
-out:
-	EVP_MD_CTX_free(ctx);
-	return ret;
+	kb_sha256_final_hex(&s, out);
+	return 0;
 }
 
 /* Hash the wanted sections of @e; 1 = done, 0 = not an ELF object after all. */
@@ -121,15 +80,10 @@ static int hash_elf(Elf *e, const char *path, char out[65])
 					   elf_errmsg(-1));
 			goto out;
 		}
-		ret = sha256_once(d && d->d_buf ? d->d_buf : "", d ? d->d_size : 0, md);
-		if (ret < 0)
-			goto out;
+		kb_sha256(d && d->d_buf ? d->d_buf : "", d ? d->d_size : 0, md);
 		kb_buf_add(&digests, md, sizeof(md));
 	}
-	ret = sha256_once(digests.buf, digests.len, md);
-	if (ret < 0)
-		goto out;
-	to_hex(md, 32, out);
+	kb_sha256_hex(digests.buf, digests.len, out);
 	ret = 1;
 out:
 	kb_buf_release(&digests);
@@ -162,18 +116,14 @@ int kb_signature_elf(const char *path, char out[65])
 
 int kb_signature_artifacts(const char *dir, const char *const *paths, size_t n, char out[65])
 {
-	EVP_MD_CTX *ctx = NULL;
+	struct kb_sha256 s;
 	char sig[65];
 	int ret = 0;
 
 	out[0] = 0;
 	if (!n)
 		return kb_error_set(-EINVAL, "no build artifacts configured to sign");
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		ret = kb_error_set(-ENOMEM, "SHA-256 failed (libcrypto)");
-		goto out;
-	}
+	kb_sha256_init(&s);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *p = paths[i][0] == '/' || !dir ?
 						 kb_xstrdup(paths[i]) :
@@ -190,14 +140,11 @@ int kb_signature_artifacts(const char *dir, const char *const *paths, size_t n, 
 			goto out;
 		}
 		/* the NUL terminators keep "ab"+"c" apart from "a"+"bc" */
-		if (!EVP_DigestUpdate(ctx, paths[i], strlen(paths[i]) + 1) ||
-		    !EVP_DigestUpdate(ctx, sig, sizeof(sig))) {
-			ret = kb_error_set(-EIO, "SHA-256 failed (libcrypto)");
-			goto out;
-		}
+		kb_sha256_update(&s, paths[i], strlen(paths[i]) + 1);
+		kb_sha256_update(&s, sig, sizeof(sig));
 	}
-	ret = final_hex(ctx, out);
+	kb_sha256_final_hex(&s, out);
 out:
-	EVP_MD_CTX_free(ctx);
+	kb_sha256_release(&s);
 	return ret;
 }

@@ -158,7 +158,7 @@ static void test_unknown_keys(void **state)
 	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\", \"r\\u0075ns\": 0}}",
 		     "config.json:1:71: \"test.runs\" must be between 1 and 1000");
 	expect_error("{\"a\\\"b\\ud83d\\ude00\\n\": 1, \"x\\/y\": 2}",
-		     "config.json:1:2: unknown key \"a\"b\xf0\x9f\x98\x80\n\"");
+		     "config.json:1:2: unknown key \"a\"b\xf0\x9f\x98\x80\\n\"");
 	/* a deep value elsewhere does not shift the positions after it */
 	{
 		struct kb_buf t = KB_BUF_INIT;
