@@ -71,6 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(rep->start < rep->skip && rep->skip <= rep->end);
 		CHECK(rep->start >= prev_skip);
 		CHECK(rep->report && rep->report_len && rep->report[rep->report_len] == '\0');
+		/* the prefix is whole lines, and the oops line follows it */
+		CHECK(rep->prefix_len < rep->report_len);
+		CHECK(!rep->prefix_len || rep->report[rep->prefix_len - 1] == '\n');
 		CHECK(rep->corrupted == (rep->corrupted_reason[0] != '\0'));
 		prev_skip = rep->skip;
 		extras(rep->title, rep->report, rep->report_len);

@@ -244,3 +244,9 @@ char *kb_report_guilty_file(const char *title, const char *report, size_t len)
 	guilty_re_free(&g);
 	return file;
 }
+
+char *kb_report_guilty(const struct kb_report *r)
+{
+	return kb_report_guilty_file(r->title, r->report + r->prefix_len,
+				     r->report_len - r->prefix_len);
+}

@@ -548,6 +548,7 @@ int kb_report_parse(const char *out, size_t len, size_t pos, struct kb_report **
 					   b.text.buf + m.gs[1], (int)(m.ge[2] - m.gs[2]),
 					   b.text.buf + m.gs[2]);
 
+	r->prefix_len = prefix.len;
 	kb_buf_add(&prefix, b.text.buf, b.text.len);
 	r->report = kb_buf_detach(&prefix, &r->report_len);
 

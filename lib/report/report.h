@@ -25,6 +25,12 @@ struct kb_report {
 	char *frame; /* guilty function, "" when the title has no " in " */
 	char *report; /* extracted report text (NUL-terminated) */
 	size_t report_len;
+	/*
+	 * Bytes of ->report before the oops line: the context lines of the
+	 * same console context (spec §4.2 "prefix").  The oops line and the
+	 * body start at ->report + ->prefix_len.
+	 */
+	size_t prefix_len;
 	size_t start; /* byte offset of the first crash line */
 	size_t end; /* byte offset just past the last oops-marker line */
 	size_t skip; /* where the search for the next crash resumes */
@@ -66,6 +72,9 @@ const char *kb_report_title_type(const char *title);
  * Returns a malloc'ed path or NULL.
  */
 char *kb_report_guilty_file(const char *title, const char *report, size_t len);
+
+/* The same for a parsed report: its text without the prefix lines (spec §14). */
+char *kb_report_guilty(const struct kb_report *r);
 
 /*
  * Append a "Code disassembly (best guess):" block for the first decodable
