@@ -78,7 +78,9 @@ info() { jget "$TMP/$1.info" "d['$2']"; }
 
 # cfg NAME REPO BAD GOOD RUNS PARALLEL [EXTRA-JSON-MEMBERS]: writes $TMP/NAME.cfg.
 # GOOD may be "" (release walk).  Each run appends a line to $TMP/NAME.count
-# before running the demo, so a test can count executions.
+# before running the demo, so a test can count executions ($TMP/$COUNTER.count
+# if COUNTER is set: the command is part of the journal's cache key, so
+# configs that must share cached runs must share the counter too).
 cfg() {
 	local name=$1 repo=$2 bad=$3 good=$4 runs=$5 par=$6 extra=${7:-}
 	local goodkv=""
@@ -90,7 +92,7 @@ cfg() {
   "repo": "$TMP/$repo",
   "bad": "$bad", $goodkv
   "build": {"command": "make -s", "artifacts": ["demo"], "timeout": 120},
-  "test": {"command": "echo run >>'$TMP/$name.count'; exec ./demo",
+  "test": {"command": "echo run >>'$TMP/${COUNTER:-$name}.count'; exec ./demo",
            "runs": $runs, "parallel": $par, "timeout": 30}$extra
 }
 EOF
