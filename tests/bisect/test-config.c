@@ -9,13 +9,12 @@
 #include "bisect/config.h"
 #include "util/error.h"
 #include "util/fs.h"
-
-static char tmpdir[] = "/tmp/kb-test-config-XXXXXX";
+#include "../testutil.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(tmpdir))
+	if (kb_test_tmpdir_setup(state) < 0)
 		return -1;
 	char *repo = kb_xasprintf("%s/repo", tmpdir);
 	int r = mkdir(repo, 0755);
@@ -26,7 +25,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	return kb_rm_rf(tmpdir);
+	return kb_test_tmpdir_teardown(state);
 }
 
 /* Parse @text as "config.json" with paths relative to tmpdir. */

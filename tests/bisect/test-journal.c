@@ -12,20 +12,7 @@
 #include "bisect/journal.h"
 #include "util/error.h"
 #include "util/fs.h"
-
-static char tmpdir[] = "/tmp/kbisect-journal-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return kb_rm_rf(tmpdir);
-}
+#include "../testutil.h"
 
 static char *jpath(const char *name)
 {
@@ -450,5 +437,5 @@ int main(void)
 		cmocka_unit_test(test_processes),	 cmocka_unit_test(test_crash_resume),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kb_test_tmpdir_setup, kb_test_tmpdir_teardown);
 }

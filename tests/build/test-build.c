@@ -9,14 +9,14 @@
 #include "build/signature.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "../testutil.h"
 
-static char tmpdir[] = "/tmp/kbisect-build-XXXXXX";
 static char *wt, *logs;
 
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(tmpdir))
+	if (kb_test_tmpdir_setup(state) < 0)
 		return -1;
 	wt = kb_xasprintf("%s/worktree", tmpdir);
 	logs = kb_xasprintf("%s/work/logs", tmpdir);
@@ -28,7 +28,7 @@ static int teardown(void **state)
 	(void)state;
 	free(wt);
 	free(logs);
-	return kb_rm_rf(tmpdir);
+	return kb_test_tmpdir_teardown(state);
 }
 
 static void put(const char *rel, const char *content)

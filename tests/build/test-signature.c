@@ -9,8 +9,7 @@
 #include "util/child.h"
 #include "util/error.h"
 #include "util/fs.h"
-
-static char tmpdir[] = "/tmp/kbisect-sig-XXXXXX";
+#include "../testutil.h"
 
 static const char prog_a[] = "/* version one */\n"
 			     "static int f(int x) { return x * 3 + 1; }\n"
@@ -23,18 +22,6 @@ static const char prog_changed[] =
 	"/* version one */\n"
 	"static int f(int x) { return x * 5 + 1; }\n"
 	"int main(int argc, char **argv) { (void)argv; return f(argc); }\n";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return kb_rm_rf(tmpdir);
-}
 
 /* Compile @src into tmpdir/@out with extra gcc flags; returns the path. */
 static char *compile(const char *name, const char *src, const char *flags)
@@ -172,5 +159,5 @@ int main(void)
 		cmocka_unit_test(test_artifacts),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kb_test_tmpdir_setup, kb_test_tmpdir_teardown);
 }

@@ -13,9 +13,9 @@
 #include <string.h>
 #include "util/child.h"
 #include "util/fs.h"
+#include "../testutil.h"
 
 static const char *exe;
-static char tmpdir[] = "/tmp/kb-cli-XXXXXX";
 
 struct corpus_case {
 	char *title; /* expected TITLE */
@@ -94,7 +94,7 @@ static int setup(void **state)
 	size_t nc = 0;
 
 	(void)state;
-	if (!mkdtemp(tmpdir) || n <= 0)
+	if (kb_test_tmpdir_setup(state) < 0 || n <= 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		char *path = kb_xasprintf("%s/%s", dir, names[i]->d_name);
@@ -142,7 +142,7 @@ static int teardown(void **state)
 		free(crashes[i].log);
 	}
 	free(clean_log);
-	return kb_rm_rf(tmpdir);
+	return kb_test_tmpdir_teardown(state);
 }
 
 static void test_crash_title(void **state)

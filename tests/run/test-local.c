@@ -10,14 +10,14 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "../testutil.h"
 
-static char tmpdir[] = "/tmp/kbisect-run-XXXXXX";
 static char *wt, *logs;
 
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(tmpdir))
+	if (kb_test_tmpdir_setup(state) < 0)
 		return -1;
 	wt = kb_xasprintf("%s/wt", tmpdir);
 	logs = kb_xasprintf("%s/logs", tmpdir);
@@ -29,7 +29,7 @@ static int teardown(void **state)
 	(void)state;
 	free(wt);
 	free(logs);
-	return kb_rm_rf(tmpdir);
+	return kb_test_tmpdir_teardown(state);
 }
 
 /* A stand-in for the kernel parser: "BUG: <title>" at the start of a line. */

@@ -12,20 +12,7 @@
 #include "util/child.h"
 #include "util/error.h"
 #include "util/fs.h"
-
-static char tmpdir[] = "/tmp/kbisect-child-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return kb_rm_rf(tmpdir);
-}
+#include "../testutil.h"
 
 /* Has process @pid gone (or become a zombie of some other reaper)? */
 static bool pid_gone(pid_t pid)
@@ -416,5 +403,5 @@ int main(void)
 		cmocka_unit_test(test_threads),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kb_test_tmpdir_setup, kb_test_tmpdir_teardown);
 }

@@ -13,8 +13,8 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "vcs/git.h"
+#include "../testutil.h"
 
-static char tmpdir[] = "/tmp/kb-test-git.XXXXXX";
 static char repo[256];
 static int tick = 1600000000;
 
@@ -88,7 +88,7 @@ static void head(char out[KB_HASH_HEX + 1], const char *rev)
 static int setup(void **state)
 {
 	(void)state;
-	assert_non_null(mkdtemp(tmpdir));
+	assert_int_equal(kb_test_tmpdir_setup(state), 0);
 	snprintf(repo, sizeof(repo), "%s/repo", tmpdir);
 	assert_int_equal(kb_mkdir_p(repo, 0755), 0);
 	GIT("init", "-q", "-b", "main");
@@ -117,7 +117,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(kb_rm_rf(tmpdir), 0);
+	assert_int_equal(kb_test_tmpdir_teardown(state), 0);
 	return 0;
 }
 
