@@ -5,6 +5,7 @@
 # a crash in every run (both strategies), merge-heavy histories with the
 # culprit on a topic branch and the culprit being a merge, and flaky crashes
 # (p = 0.5 and p = 0.1) where the bayes strategy must still be right.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
 # -- linear, p1 = 1, both strategies ---------------------------------------

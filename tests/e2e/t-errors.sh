@@ -3,6 +3,7 @@
 #
 # Bad inputs to kbisect bisect: each must exit 2 and print exactly one line
 # on stderr that names the problem.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
 gen er --commits 12 --p1 1 --seed 21

@@ -6,6 +6,7 @@
 # whose runs cannot boot (exit 125); documentation-only commits (identical
 # binaries: evidence is reused, not re-run); a culprit whose binary equals
 # its parent's (flags.noop).
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
 # -- other crash with another title in old commits ---------------------------

@@ -5,6 +5,7 @@
 # tested newest to oldest and the first good one ends the walk.  Also the two
 # ends of the reference without a good tag: the oldest release still
 # crashes, and the releases only give errors.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
 # Tags v1.1..v1.7 on mainline commits 8, 16, ..., 56; the culprit is 30, so

@@ -7,6 +7,7 @@
 # and their verdicts (`# git bisect good|bad|skip H` in our log, `git bisect
 # good|bad|skip H` in git's bisect log) and the first bad commit must be
 # identical.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
 # The oracle git runs: build (125 when it fails), then the demo.
