@@ -787,10 +787,15 @@ int kb_config_parse(const char *text, size_t len, const char *name, const char *
 
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
+		_cleanup_buf_ struct kb_buf msg = KB_BUF_INIT;
+
+		/* jansson quotes the offending token, which may span lines */
+		kb_buf_addstr(&msg, jerr.text);
+		escape_controls(&msg);
 		if (jerr.line > 0)
 			return kb_error_set(-EINVAL, "%s:%d:%d: %s", name, jerr.line,
-					    KB_MAX(jerr.column, 1), jerr.text);
-		return kb_error_set(-EINVAL, "%s: %s", name, jerr.text);
+					    KB_MAX(jerr.column, 1), msg.buf);
+		return kb_error_set(-EINVAL, "%s: %s", name, msg.buf);
 	}
 
 	x.sc = (struct scanner){ .p = text, .end = text + len, .line = 1, .col = 1 };

@@ -171,23 +171,35 @@ const char *kb_maintainers_name(const struct kb_maintainers *m, size_t i)
 	return m->e[i].name;
 }
 
-/* Does @pat (with * and ?) match a prefix of @s? */
+/*
+ * Does @pat (with * and ?) match a prefix of @s?  '*' takes any number of
+ * characters, '/' included, so on a mismatch it is enough to let the last
+ * '*' take one more character: earlier ones never need to.  That keeps the
+ * match linear in practice where recursion on every '*' was exponential on
+ * patterns with many of them (found by fuzz-maintainers).
+ */
 static bool glob_prefix(const char *pat, const char *s)
 {
-	for (; *pat; pat++, s++) {
+	const char *star = NULL, *star_s = NULL;
+
+	for (;;) {
+		if (!*pat)
+			return true;
 		if (*pat == '*') {
-			/* '*' may take any number of characters, '/' included */
-			for (const char *t = s;; t++) {
-				if (glob_prefix(pat + 1, t))
-					return true;
-				if (!*t)
-					return false;
-			}
+			star = ++pat;
+			star_s = s;
+			continue;
 		}
-		if (!*s || (*pat != '?' && *pat != *s))
+		if (*s && (*pat == '?' || *pat == *s)) {
+			pat++;
+			s++;
+			continue;
+		}
+		if (!star || !*star_s)
 			return false;
+		pat = star;
+		s = ++star_s;
 	}
-	return true;
 }
 
 static size_t count_slashes(const char *s)

@@ -174,6 +174,17 @@ static void test_pattern_match(void **state)
 		{ "*", "fs/x.c", false },
 		{ "*/", "fs/x.c", true },
 		{ "", "x", false },
+		/* a later part fails: an earlier '*' has to take more */
+		{ "fs/*ab", "fs/aab", true },
+		{ "fs/*x?z", "fs/xaxbz", true },
+		{ "fs/*x*y.c", "fs/axxby.c", true },
+		{ "fs/*x*y.c", "fs/axxb.c", false },
+		{ "fs/*?", "fs/", false },
+		/* many '*': must not take exponential time */
+		{ "i****************************************q/", "include/linux/io_uring.h",
+		  false },
+		{ "i****************************************/l*/*h", "include/linux/io_uring.h",
+		  true },
 	};
 
 	(void)state;
