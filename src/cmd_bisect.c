@@ -125,7 +125,8 @@ int cmd_bisect(int argc, char **argv)
 	if (json_out && (r >= 0 || r == -EIO)) {
 		struct kb_buf js = KB_BUF_INIT;
 
-		if (kb_result_write_json(&res, &js) < 0 || kb_write_file(json_out, js.buf, js.len) < 0) {
+		if (kb_result_write_json(&res, &js) < 0 ||
+		    kb_write_file(json_out, js.buf, js.len) < 0) {
 			fprintf(stderr, "kbisect bisect: cannot write --json '%s': %s\n", json_out,
 				kb_error_last());
 			if (rc == KB_EXIT_OK)

@@ -37,9 +37,9 @@
 /* How one run counts as evidence. */
 enum run_class {
 	RC_TARGET, /* the crash being bisected */
-	RC_OK,     /* ran to the end, no crash */
-	RC_OTHER,  /* another crash: not evidence about this bug */
-	RC_NONE,   /* boot failure, skip, infra: no information */
+	RC_OK, /* ran to the end, no crash */
+	RC_OTHER, /* another crash: not evidence about this bug */
+	RC_NONE, /* boot failure, skip, infra: no information */
 };
 
 /* The runs of one build signature: commits with equal binaries share them. */
@@ -54,11 +54,11 @@ struct runset {
 
 struct tested {
 	char hash[KB_HASH_HEX + 1];
-	long dag;           /* index in the DAG, -1 outside it */
-	bool built;         /* ->build is known (journal or backend) */
+	long dag; /* index in the DAG, -1 outside it */
+	bool built; /* ->build is known (journal or backend) */
 	struct kb_build_result build;
-	size_t runset;      /* index into engine.runsets when built OK */
-	bool counted;       /* counted in revisions_tested */
+	size_t runset; /* index into engine.runsets when built OK */
+	bool counted; /* counted in revisions_tested */
 };
 
 struct engine {
@@ -71,7 +71,7 @@ struct engine {
 	bool own_be;
 	struct kb_journal *jr;
 	char build_key[65], run_key[65];
-	char *repo;                   /* the user's repository (read only) */
+	char *repo; /* the user's repository (read only) */
 	struct kb_result *res;
 	struct kb_buf log;
 
@@ -80,16 +80,16 @@ struct engine {
 	struct runset *rs;
 	size_t nrs, alloc_rs;
 
-	char bad[KB_HASH_HEX + 1];    /* the bad end of the search */
-	char good[KB_HASH_HEX + 1];   /* the good end ("" while unknown) */
-	char *good_tag;               /* release tag of the good end, or NULL */
+	char bad[KB_HASH_HEX + 1]; /* the bad end of the search */
+	char good[KB_HASH_HEX + 1]; /* the good end ("" while unknown) */
+	char *good_tag; /* release tag of the good end, or NULL */
 	struct kb_dag *dag;
 
-	char *targets[MAX_TARGETS];   /* titles of the crash being bisected */
+	char *targets[MAX_TARGETS]; /* titles of the crash being bisected */
 	size_t ntargets;
 
 	double t0;
-	double build_s, test_s;       /* accounted time */
+	double build_s, test_s; /* accounted time */
 	bool first_test;
 };
 
@@ -407,11 +407,12 @@ static int ensure_runs(struct engine *e, struct tested *t, unsigned want, size_t
 		double t0 = now_mono(), longest = 0;
 
 		batch = KB_MIN(batch, (unsigned)KB_ARRAY_SIZE(jobs));
-		progress(e, "testing %.12s: runs %zu-%zu of %u", t->hash, rs->n,
-			 rs->n + batch - 1, want);
+		progress(e, "testing %.12s: runs %zu-%zu of %u", t->hash, rs->n, rs->n + batch - 1,
+			 want);
 		for (unsigned i = 0; i < batch; i++) {
-			jobs[i] = (struct run_job){ .e = e, .hash = t->hash, .sig = rs->sig,
-						    .idx = (unsigned)rs->n + i };
+			jobs[i] = (struct run_job){
+				.e = e, .hash = t->hash, .sig = rs->sig, .idx = (unsigned)rs->n + i
+			};
 			/* a simulated backend answers at once: threads would only cost */
 			if (batch == 1 || e->p->virtual_time ||
 			    pthread_create(&jobs[i].th, NULL, run_thread, &jobs[i])) {
@@ -550,8 +551,9 @@ static int test_commit(struct engine *e, const char *hash, unsigned want, enum k
 		_cleanup_free_ char *cause = NULL;
 
 		if (t->build.status == KB_BUILD_INFRA)
-			return kb_error_set(-EIO, "building %s failed for reasons outside the commit: %s",
-					    hash, t->build.error_lines ? t->build.error_lines : "unknown");
+			return kb_error_set(
+				-EIO, "building %s failed for reasons outside the commit: %s", hash,
+				t->build.error_lines ? t->build.error_lines : "unknown");
 		cause = kb_xstrdup(t->build.error_lines ? t->build.error_lines : "build failed");
 		kb_log_build_failed(&e->log, hash, cause);
 		flush_log(e);
@@ -650,7 +652,8 @@ static int reference_test(struct engine *e, struct kb_verdict_state *vs, const c
 	*ret = reference_verdict(&c, vs->flaky, &vc);
 	rc->verdict = commit_verdict(*ret);
 	if (*ret == KB_VERDICT_ABORT)
-		return kb_error_set(-EIO, "testing %s: %u of %u runs failed for infrastructure reasons",
+		return kb_error_set(-EIO,
+				    "testing %s: %u of %u runs failed for infrastructure reasons",
 				    hash, c.infra, c.total);
 	return 0;
 }
@@ -700,9 +703,10 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx)
 		return r;
 	if (!ntags) {
 		kb_git_strv_free(tags);
-		return kb_error_set(-EINVAL,
-				    "no \"good\" commit and no release tag matching '%s' before %s; set \"good\" in the config",
-				    e->cfg->release_tags, e->bad);
+		return kb_error_set(
+			-EINVAL,
+			"no \"good\" commit and no release tag matching '%s' before %s; set \"good\" in the config",
+			e->cfg->release_tags, e->bad);
 	}
 	for (size_t i = 0; i < ntags; i++) {
 		char hash[KB_HASH_HEX + 1];
@@ -733,7 +737,8 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx)
 			e->res->verdict = KB_RESULT_OLDEST_RELEASE_BAD;
 		} else {
 			e->res->verdict = KB_RESULT_ERROR;
-			e->res->error = kb_xstrdup("oldest tested release had build, boot or test errors");
+			e->res->error =
+				kb_xstrdup("oldest tested release had build, boot or test errors");
 		}
 		return 1;
 	}
@@ -806,8 +811,9 @@ static int run_reference(struct engine *e)
 	}
 	if (v != KB_VERDICT_BAD) {
 		e->res->verdict = KB_RESULT_NOT_REPRODUCIBLE;
-		e->res->error = kb_xasprintf("the bad commit %s does not crash: %u runs, %u crashes",
-					     e->bad, c.total, c.crash);
+		e->res->error =
+			kb_xasprintf("the bad commit %s does not crash: %u runs, %u crashes",
+				     e->bad, c.total, c.crash);
 		return 0;
 	}
 	reference_verdict(&c, false, &start);
@@ -868,7 +874,8 @@ static int run_reference(struct engine *e)
 		e->res->confidence = vs.confidence;
 	} else {
 		e->res->verdict = KB_RESULT_INCONCLUSIVE;
-		e->res->error = over_budget(e) ? budget_message(e) : kb_xstrdup("step limit reached");
+		e->res->error =
+			over_budget(e) ? budget_message(e) : kb_xstrdup("step limit reached");
 	}
 	r = 0;
 out:
@@ -880,7 +887,7 @@ out:
 /* ---- bayes strategy ---------------------------------------------------- */
 
 struct bayes_ctx {
-	double p1;    /* crash rate estimate from the bad end */
+	double p1; /* crash rate estimate from the bad end */
 	unsigned need; /* clean runs that make a release good */
 };
 
@@ -1048,7 +1055,8 @@ static int run_bayes(struct engine *e)
 				return r;
 			if (r == 1) {
 				e->res->verdict = KB_RESULT_NOT_REPRODUCIBLE;
-				e->res->error = kb_xasprintf("the bad commit %s does not build", e->bad);
+				e->res->error =
+					kb_xasprintf("the bad commit %s does not build", e->bad);
 				return 0;
 			}
 			t = find_tested(e, e->bad);
@@ -1063,11 +1071,13 @@ static int run_bayes(struct engine *e)
 		if (!c.target) {
 			e->res->verdict = KB_RESULT_NOT_REPRODUCIBLE;
 			if (e->cfg->title)
-				e->res->error = kb_xasprintf("the bad commit %s does not crash with '%s': %u runs, %u crashes with other titles",
-							     e->bad, e->cfg->title, c.total, c.crash);
+				e->res->error = kb_xasprintf(
+					"the bad commit %s does not crash with '%s': %u runs, %u crashes with other titles",
+					e->bad, e->cfg->title, c.total, c.crash);
 			else
-				e->res->error = kb_xasprintf("the bad commit %s does not crash: %u runs, %u OK",
-							     e->bad, c.total, c.ok);
+				e->res->error = kb_xasprintf(
+					"the bad commit %s does not crash: %u runs, %u OK", e->bad,
+					c.total, c.ok);
 			return 0;
 		}
 		bc.p1 = (double)c.target / (double)(c.target + c.ok);
@@ -1089,8 +1099,8 @@ static int run_bayes(struct engine *e)
 	 */
 	{
 		struct tested *t = find_tested(e, e->bad);
-		struct runset *rs = t && t->built && t->build.status == KB_BUILD_OK ?
-					    &e->rs[t->runset] : NULL;
+		struct runset *rs =
+			t && t->built && t->build.status == KB_BUILD_OK ? &e->rs[t->runset] : NULL;
 		double sum = 0;
 
 		/*
@@ -1154,31 +1164,33 @@ static int run_bayes(struct engine *e)
 			if (ch.action == KB_BAYES_FOUND && ch.commit < e->dag->n) {
 				kb_log_line(&e->log, "%s is the first bad commit",
 					    e->dag->hash[ch.commit]);
-				if (e->vcs->show_culprit(e->vcs->ctx, e->dag->hash[ch.commit], &e->log) < 0)
+				if (e->vcs->show_culprit(e->vcs->ctx, e->dag->hash[ch.commit],
+							 &e->log) < 0)
 					kb_log_line(&e->log, "(commit details unavailable: %s)",
 						    kb_error_last());
 				finish_culprit(e, e->dag->hash[ch.commit], ch.p);
 			} else if (ch.action == KB_BAYES_NO_REPRO) {
 				e->res->verdict = KB_RESULT_NOT_REPRODUCIBLE;
-				e->res->error = kb_xasprintf("the bad commit %s does not crash reliably enough to bisect",
-							     e->bad);
+				e->res->error = kb_xasprintf(
+					"the bad commit %s does not crash reliably enough to bisect",
+					e->bad);
 			} else {
 				size_t *set = kb_xcalloc(e->dag->n + 1, sizeof(*set));
 				size_t ns = kb_bayes_credible_set(b, 0.9, set);
 
-				e->res->verdict = ch.action == KB_BAYES_FOUND &&
-								  e->good_tag ?
+				e->res->verdict = ch.action == KB_BAYES_FOUND && e->good_tag ?
 							  KB_RESULT_OLDEST_RELEASE_BAD :
 							  KB_RESULT_INCONCLUSIVE;
 				if (ch.action == KB_BAYES_FOUND)
-					e->res->error = kb_xasprintf("the good end %s crashes too (probability %.3f)",
-								     e->good, ch.p);
+					e->res->error = kb_xasprintf(
+						"the good end %s crashes too (probability %.3f)",
+						e->good, ch.p);
 				else if (over_budget(e))
 					e->res->error = budget_message(e);
 				for (size_t i = 0; i < ns; i++)
 					if (set[i] < e->dag->n)
-						kb_result_add_candidate(e->res, e->dag->hash[set[i]],
-									post[set[i]]);
+						kb_result_add_candidate(
+							e->res, e->dag->hash[set[i]], post[set[i]]);
 				e->res->confidence = best;
 				/*
 				 * The summary lists the candidates; only say here
@@ -1208,8 +1220,8 @@ static int run_bayes(struct engine *e)
 		want = ch.runs ? ch.runs : par;
 		if (t->built && t->build.status == KB_BUILD_OK)
 			want += (unsigned)e->rs[t->runset].used;
-		r = test_commit(e, hash, want, ch.reason == KB_BAYES_R_CONFIRM ? KB_ROLE_VERIFY :
-										   KB_ROLE_BISECT,
+		r = test_commit(e, hash, want,
+				ch.reason == KB_BAYES_R_CONFIRM ? KB_ROLE_VERIFY : KB_ROLE_BISECT,
 				NULL, &c, NULL);
 		if (r < 0)
 			goto out;
@@ -1221,8 +1233,9 @@ static int run_bayes(struct engine *e)
 			bayes_observe_tested(e, b, t, &tt, &rr);
 			a = kb_bayes_mass_reachable(b, ch.commit);
 			kb_log_git_step(&e->log, r == 1 ? "skip" : a >= 0.5 ? "bad" : "good", hash);
-			e->res->commits[e->res->n_commits - 1].verdict =
-				r == 1 ? KB_COMMIT_SKIP : a >= 0.5 ? KB_COMMIT_BAD : KB_COMMIT_GOOD;
+			e->res->commits[e->res->n_commits - 1].verdict = r == 1	  ? KB_COMMIT_SKIP :
+									 a >= 0.5 ? KB_COMMIT_BAD :
+										    KB_COMMIT_GOOD;
 		}
 	}
 	r = 0;
@@ -1286,19 +1299,22 @@ static void finish_culprit(struct engine *e, const char *hash, double confidence
 				      c.author.email ? c.author.email : "");
 		kb_recipients_from_commit(&e->res->recipients, author, c.body ? c.body : "");
 		/* Noop check: the parent's build signature against the culprit's. */
-		if (c.nparents == 1 && t && t->build.status == KB_BUILD_OK && t->build.signature[0]) {
+		if (c.nparents == 1 && t && t->build.status == KB_BUILD_OK &&
+		    t->build.signature[0]) {
 			struct tested *pt = find_tested(e, c.parents[0]);
 			bool fresh;
 
 			if (!pt || !pt->built) {
-				kb_log_line(&e->log, "parent commit %s wasn't tested", c.parents[0]);
+				kb_log_line(&e->log, "parent commit %s wasn't tested",
+					    c.parents[0]);
 				pt = get_tested(e, c.parents[0]);
 				if (ensure_built(e, pt, &fresh) < 0)
 					pt = NULL;
 			}
 			if (pt && pt->built && pt->build.status == KB_BUILD_OK) {
 				kb_log_signatures(&e->log, t->build.signature, pt->build.signature);
-				e->res->flags.noop = !strcmp(t->build.signature, pt->build.signature);
+				e->res->flags.noop =
+					!strcmp(t->build.signature, pt->build.signature);
 			}
 		}
 	}
@@ -1328,9 +1344,10 @@ static int resolve_revs(struct engine *e)
 		if (r < 0)
 			return r;
 		if (r == 0)
-			return kb_error_set(-EINVAL,
-					    "good commit %s is not an ancestor of bad commit %s; pick a \"good\" commit that \"bad\" contains",
-					    e->cfg->good, e->cfg->bad);
+			return kb_error_set(
+				-EINVAL,
+				"good commit %s is not an ancestor of bad commit %s; pick a \"good\" commit that \"bad\" contains",
+				e->cfg->good, e->cfg->bad);
 	}
 	return 0;
 }
@@ -1352,8 +1369,8 @@ int kb_engine_run(const struct kb_engine_params *p, struct kb_result *res)
 		e.vcs = &e.own_vcs;
 	}
 	if (!p->vcs && !kb_is_dir(e.repo)) {
-		r = kb_error_set(-ENOENT, "repository '%s' does not exist; fix \"repo\" in %s", e.repo,
-				 p->cfg->path);
+		r = kb_error_set(-ENOENT, "repository '%s' does not exist; fix \"repo\" in %s",
+				 e.repo, p->cfg->path);
 		goto out;
 	}
 	r = resolve_revs(&e);
@@ -1398,8 +1415,9 @@ out:
 		 * A resumed bisection replays journaled builds and runs in no
 		 * time; its total is at least the time those took the first time.
 		 */
-		res->total_seconds = p->virtual_time ? e.build_s + e.test_s :
-						       KB_MAX(now_mono() - e.t0, e.build_s + e.test_s);
+		res->total_seconds = p->virtual_time ?
+					     e.build_s + e.test_s :
+					     KB_MAX(now_mono() - e.t0, e.build_s + e.test_s);
 		kb_log_summary(&e.log, res);
 		flush_log(&e);
 	}

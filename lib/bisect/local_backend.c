@@ -20,7 +20,7 @@
 
 struct local_be {
 	const struct kb_config *cfg;
-	char *tree;     /* the private clone */
+	char *tree; /* the private clone */
 	char *logdir;
 	char current[KB_HASH_HEX + 1]; /* commit built in ->tree, "" when none */
 	pthread_mutex_t lock;
@@ -101,10 +101,11 @@ static int lb_run(void *ctx, const char *commit, const char *sig, unsigned idx,
 
 		r = do_build(lb, commit, &b);
 		if (r == 0 && (b.status != KB_BUILD_OK || strcmp(b.signature, sig)))
-			r = kb_error_set(-EIO,
-					 "rebuilding %s gave %s, not the signature %s it had before: the build is not reproducible",
-					 commit, b.status == KB_BUILD_OK ? b.signature : "a failed build",
-					 sig);
+			r = kb_error_set(
+				-EIO,
+				"rebuilding %s gave %s, not the signature %s it had before: the build is not reproducible",
+				commit, b.status == KB_BUILD_OK ? b.signature : "a failed build",
+				sig);
 		kb_build_result_clear(&b);
 	}
 	pthread_mutex_unlock(&lb->lock);
@@ -131,7 +132,8 @@ int kb_local_backend_new(const struct kb_config *cfg, const char *workdir, struc
 	int r;
 
 	if (cfg->test.backend && strcmp(cfg->test.backend, "local"))
-		return kb_error_set(-EINVAL, "%s: test backend '%s' is not supported; use \"local\"",
+		return kb_error_set(-EINVAL,
+				    "%s: test backend '%s' is not supported; use \"local\"",
 				    cfg->path, cfg->test.backend);
 	lb = kb_xcalloc(1, sizeof(*lb));
 	lb->cfg = cfg;
