@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-# Write the seed corpora of fuzz-dag, fuzz-config and fuzz-maintainers
-# (fuzz/corpus/{dag,config,maintainers}); deterministic, no inputs needed.
+# Write the seed corpora of fuzz-dag, fuzz-config, fuzz-maintainers and
+# fuzz-demangle (fuzz/corpus/{dag,config,maintainers,demangle}); deterministic, no inputs needed.
 # usage: fuzz/make-corpus-small.py
 import hashlib
 import os
@@ -119,6 +119,18 @@ maintainers = {
                  'L:\tLINUX-KERNEL@vger.kernel.org\nL:\tstable@vger.kernel.org\nF:\t*\n',
 }
 
+demangle = {}
+for i, name in enumerate([
+        '_Z8fakeNameiii', '_ZN3foo3barEv', '_ZNK3foo3barEv', '_ZNSt6vectorC2Ev', '_ZN3FooD1Ev',
+        '_Z3fooi.isra.0',
+        '_RNvXCsktjF9JQNZ8U_5rnullNtB2_13NullBlkModuleNtCs43vyB533jt3_6kernel13InPlaceModule4init',
+        '_RNvCs1234_7mycrate3foo', '_RNvMNtCs1_4core3ptrINtB2_7NonNullhE3new',
+        '_ZN4core3ptr13drop_in_place17h0123456789abcdefE',
+        '_ZN5alloc3vec12Vec$LT$T$GT$4push17h0123456789abcdefE',
+        '_RINvNtCs1_4core3mem4swapRShE', '_RNvB0_1a', '_RNvB_1a', '_ZN3foo', '_Z', 'foo',
+        '_ZN' + '1a' * 200 + 'E', '_R' + 'Nv' * 100 + 'C1a1b']):
+    demangle['name-%02d' % i] = name
+
 
 def write(name, files):
     out = os.path.join(root, 'fuzz', 'corpus', name)
@@ -135,3 +147,4 @@ def write(name, files):
 write('dag', dag)
 write('config', config)
 write('maintainers', maintainers)
+write('demangle', demangle)

@@ -68,6 +68,38 @@ static int name_index(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
+/*
+ * The stored name of enum value @v (@what: "build status"), or NULL with
+ * the message set for a value the table does not know.
+ */
+static const char *enum_name(const struct kb_journal *j, const char *const *names, size_t n, int v,
+			     const char *what)
+{
+	if ((unsigned)v >= n || !names[v]) {
+		kb_error_set(-EINVAL, "journal '%s': invalid %s %d", j->path, what, v);
+		return NULL;
+	}
+	return names[v];
+}
+
+/*
+ * The enum value named in column @c, or -EINVAL (message set, mentioning
+ * @commit when not NULL) for a name this kbisect does not know.
+ */
+static int column_enum(const struct kb_journal *j, sqlite3_stmt *st, int c,
+		       const char *const *names, size_t n, const char *what, const char *commit)
+{
+	const char *name = (const char *)sqlite3_column_text(st, c);
+	int v = name_index(names, n, name);
+
+	if (v < 0)
+		return kb_error_set(
+			-EINVAL, "journal '%s': unknown %s '%s'%s%s: is it from a newer kbisect?",
+			j->path, what, name ? name : "", commit ? " for " : "",
+			commit ? commit : "");
+	return v;
+}
+
 static int sqlite_errno(int rc)
 {
 	switch (rc & 0xff) {
@@ -334,12 +366,13 @@ static int step_done_unlock(struct kb_journal *j, sqlite3_stmt *st, const char *
 int kb_journal_put_build(struct kb_journal *j, const char *commit, const char *key,
 			 const struct kb_build_result *r)
 {
+	const char *status = enum_name(j, build_status_names, KB_ARRAY_SIZE(build_status_names),
+				       (int)r->status, "build status");
 	sqlite3_stmt *st;
 	int ret;
 
-	if ((unsigned)r->status >= KB_ARRAY_SIZE(build_status_names))
-		return kb_error_set(-EINVAL, "journal '%s': invalid build status %d", j->path,
-				    (int)r->status);
+	if (!status)
+		return -EINVAL;
 	ret = prepare_locked(j,
 			     "INSERT OR REPLACE INTO builds(commit_id, key, status, signature,"
 			     " compiler, error_lines, log_path, seconds, finished)"
@@ -349,7 +382,7 @@ int kb_journal_put_build(struct kb_journal *j, const char *commit, const char *k
 		return ret;
 	bind_text(st, 1, commit);
 	bind_text(st, 2, key);
-	bind_text(st, 3, build_status_names[r->status]);
+	bind_text(st, 3, status);
 	bind_text(st, 4, r->signature);
 	bind_text(st, 5, r->compiler);
 	bind_text(st, 6, r->error_lines);
@@ -376,15 +409,12 @@ int kb_journal_get_build(struct kb_journal *j, const char *commit, const char *k
 	bind_text(st, 2, key);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
 		const char *sig = (const char *)sqlite3_column_text(st, 1);
 
-		status = name_index(build_status_names, KB_ARRAY_SIZE(build_status_names), name);
+		status = column_enum(j, st, 0, build_status_names,
+				     KB_ARRAY_SIZE(build_status_names), "build status", commit);
 		if (status < 0) {
-			ret = kb_error_set(-EINVAL,
-					   "journal '%s': unknown build status '%s' for %s: is it "
-					   "from a newer kbisect?",
-					   j->path, name ? name : "", commit);
+			ret = status;
 		} else {
 			r->status = (enum kb_build_status)status;
 			snprintf(r->signature, sizeof(r->signature), "%s", sig ? sig : "");
@@ -405,14 +435,11 @@ int kb_journal_get_build(struct kb_journal *j, const char *commit, const char *k
 /* Columns @c..@c+4 (outcome, title, console_path, exit_status, seconds) into *r. */
 static int row_to_run(struct kb_journal *j, sqlite3_stmt *st, int c, struct kb_run_result *r)
 {
-	const char *name = (const char *)sqlite3_column_text(st, c);
-	int outcome = name_index(run_outcome_names, KB_ARRAY_SIZE(run_outcome_names), name);
+	int outcome = column_enum(j, st, c, run_outcome_names, KB_ARRAY_SIZE(run_outcome_names),
+				  "run outcome", NULL);
 
 	if (outcome < 0)
-		return kb_error_set(-EINVAL,
-				    "journal '%s': unknown run outcome '%s': is it from a newer "
-				    "kbisect?",
-				    j->path, name ? name : "");
+		return outcome;
 	r->outcome = (enum kb_run_outcome)outcome;
 	r->title = column_dup(st, c + 1);
 	r->console_path = column_dup(st, c + 2);
@@ -424,12 +451,13 @@ static int row_to_run(struct kb_journal *j, sqlite3_stmt *st, int c, struct kb_r
 int kb_journal_put_run(struct kb_journal *j, const char *commit, const char *signature,
 		       const char *key, unsigned run_idx, const struct kb_run_result *r)
 {
+	const char *outcome = enum_name(j, run_outcome_names, KB_ARRAY_SIZE(run_outcome_names),
+					(int)r->outcome, "run outcome");
 	sqlite3_stmt *st;
 	int ret;
 
-	if ((unsigned)r->outcome >= KB_ARRAY_SIZE(run_outcome_names))
-		return kb_error_set(-EINVAL, "journal '%s': invalid run outcome %d", j->path,
-				    (int)r->outcome);
+	if (!outcome)
+		return -EINVAL;
 	ret = prepare_locked(j,
 			     "INSERT OR REPLACE INTO runs(commit_id, signature, key, run_idx,"
 			     " outcome, title, console_path, exit_status, seconds, finished)"
@@ -441,7 +469,7 @@ int kb_journal_put_run(struct kb_journal *j, const char *commit, const char *sig
 	bind_text(st, 2, signature ? signature : "");
 	bind_text(st, 3, key);
 	sqlite3_bind_int64(st, 4, run_idx);
-	bind_text(st, 5, run_outcome_names[r->outcome]);
+	bind_text(st, 5, outcome);
 	bind_text(st, 6, r->title);
 	bind_text(st, 7, r->console_path);
 	sqlite3_bind_int(st, 8, r->exit_status);

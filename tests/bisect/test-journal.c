@@ -227,6 +227,38 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* Status and outcome names: out-of-range values refused, unknown names read back as errors. */
+static void test_unknown_names(void **state)
+{
+	char *p = jpath("names.db");
+	struct kb_journal *j;
+	struct kb_build_result b = { .status = (enum kb_build_status)99 }, got;
+	struct kb_run_result r = { .outcome = (enum kb_run_outcome)99 }, one;
+
+	(void)state;
+	assert_int_equal(kb_journal_open(p, &j), 0);
+	assert_int_equal(kb_journal_put_build(j, "c1", "k", &b), -EINVAL);
+	assert_non_null(strstr(kb_error_last(), "invalid build status 99"));
+	assert_int_equal(kb_journal_put_run(j, "c1", "s", "k", 0, &r), -EINVAL);
+	assert_non_null(strstr(kb_error_last(), "invalid run outcome 99"));
+	b.status = KB_BUILD_OK;
+	r.outcome = KB_RUN_OK;
+	assert_int_equal(kb_journal_put_build(j, "c1", "k", &b), 0);
+	assert_int_equal(kb_journal_put_run(j, "c1", "s", "k", 0, &r), 0);
+	kb_journal_close(j);
+
+	sqlite_exec_file(p, "UPDATE builds SET status = 'FROM_THE_FUTURE';"
+			    "UPDATE runs SET outcome = 'LATER'");
+	assert_int_equal(kb_journal_open(p, &j), 0);
+	assert_int_equal(kb_journal_get_build(j, "c1", "k", &got), -EINVAL);
+	assert_non_null(strstr(kb_error_last(), "unknown build status 'FROM_THE_FUTURE' for c1"));
+	assert_non_null(strstr(kb_error_last(), "newer kbisect"));
+	assert_true(kb_journal_get_run(j, "s", "k", 0, &one) == -EINVAL);
+	assert_non_null(strstr(kb_error_last(), "unknown run outcome 'LATER':"));
+	kb_journal_close(j);
+	free(p);
+}
+
 static void test_threads(void **state)
 {
 	char *p = jpath("threads.db");
@@ -433,8 +465,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builds_runs_meta), cmocka_unit_test(test_key),
-		cmocka_unit_test(test_open_errors),	 cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_processes),	 cmocka_unit_test(test_crash_resume),
+		cmocka_unit_test(test_open_errors),	 cmocka_unit_test(test_unknown_names),
+		cmocka_unit_test(test_threads),		 cmocka_unit_test(test_processes),
+		cmocka_unit_test(test_crash_resume),
 	};
 
 	return cmocka_run_group_tests(tests, kb_test_tmpdir_setup, kb_test_tmpdir_teardown);
