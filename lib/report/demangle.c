@@ -49,6 +49,16 @@ static void emit(struct dm *d, const char *s, size_t n)
 		d->err = true;
 		return;
 	}
+	/*
+	 * Identifiers are copied from the input; NUL or control bytes there
+	 * are no symbol name (and would cut or split the frame line).
+	 */
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			d->err = true;
+			return;
+		}
+	}
 	kb_buf_add(d->out, s, n);
 }
 

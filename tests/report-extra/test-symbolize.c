@@ -56,6 +56,10 @@ static void test_demangle(void **state)
 	dm("_ZN5alloc3vec12Vec$LT$T$GT$4push17h0123456789abcdefE", "alloc::vec::Vec<T>::push");
 	/* not mangled, or not decodable: NULL, the caller keeps the name */
 	dm("foo", NULL);
+	/* control bytes inside an identifier: not a symbol name (found by fuzz-demangle) */
+	dm("_Z3a\nbv", NULL);
+	dm("_RNvCs1_3a\001b3foo", NULL);
+	assert_null(kb_demangle("_Z3a\0bv", 7));
 	dm("_Z", NULL);
 	dm("_ZN3foo", NULL);
 	dm("_Z99foo", NULL);
