@@ -11,26 +11,6 @@
 #include "util/fs.h"
 #include "../testutil.h"
 
-static char *wt, *logs;
-
-static int setup(void **state)
-{
-	(void)state;
-	if (kb_test_tmpdir_setup(state) < 0)
-		return -1;
-	wt = kb_xasprintf("%s/worktree", tmpdir);
-	logs = kb_xasprintf("%s/work/logs", tmpdir);
-	return kb_mkdir_p(wt, 0755);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(wt);
-	free(logs);
-	return kb_test_tmpdir_teardown(state);
-}
-
 static void put(const char *rel, const char *content)
 {
 	char *p = kb_xasprintf("%s/%s", wt, rel);
@@ -295,5 +275,5 @@ int main(void)
 		cmocka_unit_test(test_error_lines),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kb_test_worktree_setup, kb_test_worktree_teardown);
 }

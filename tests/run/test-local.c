@@ -12,26 +12,6 @@
 #include "util/fs.h"
 #include "../testutil.h"
 
-static char *wt, *logs;
-
-static int setup(void **state)
-{
-	(void)state;
-	if (kb_test_tmpdir_setup(state) < 0)
-		return -1;
-	wt = kb_xasprintf("%s/wt", tmpdir);
-	logs = kb_xasprintf("%s/logs", tmpdir);
-	return kb_mkdir_p(wt, 0755);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(wt);
-	free(logs);
-	return kb_test_tmpdir_teardown(state);
-}
-
 /* A stand-in for the kernel parser: "BUG: <title>" at the start of a line. */
 static int fake_finder(void *ctx, const char *out, size_t len, char **title)
 {
@@ -303,5 +283,5 @@ int main(void)
 		cmocka_unit_test(test_default_finder), cmocka_unit_test(test_describe),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kb_test_worktree_setup, kb_test_worktree_teardown);
 }
