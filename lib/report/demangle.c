@@ -566,6 +566,10 @@ char *kb_demangle(const char *name, size_t len)
 		if (name[i] == '.')
 			i++;
 	}
+	/* a suffix is copied as it is: control bytes or NUL there make no symbol */
+	for (size_t i = base; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return NULL;
 	r = name[1] == 'Z' ? itanium(name, base) : rust_v0(name, base);
 	if (r && base < len) {
 		char *full = kb_xasprintf("%s%.*s", r, (int)(len - base), name + base);

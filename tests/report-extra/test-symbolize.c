@@ -60,6 +60,8 @@ static void test_demangle(void **state)
 	dm("_Z3a\nbv", NULL);
 	dm("_RNvCs1_3a\001b3foo", NULL);
 	assert_null(kb_demangle("_Z3a\0bv", 7));
+	dm("_Z3fooi.isra\001", NULL);
+	assert_null(kb_demangle("_Z3fooi.i\0", 10));
 	dm("_Z", NULL);
 	dm("_ZN3foo", NULL);
 	dm("_Z99foo", NULL);
