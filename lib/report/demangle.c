@@ -493,9 +493,8 @@ static void cxx_unqualified(struct dm *d, const char **last, size_t *last_len, b
 		*last_len = n;
 		d->pos += n;
 	} else if ((c == 'C' || c == 'D') && *last) {
-		int k = d->s[d->pos + 1];
-
-		if (d->pos + 1 >= d->len || !isdigit(k)) {
+		/* "C1"/"D1": the byte after the letter is only read when it is there */
+		if (d->pos + 1 >= d->len || !isdigit((unsigned char)d->s[d->pos + 1])) {
 			d->err = true;
 			return;
 		}

@@ -61,6 +61,17 @@ static void test_demangle(void **state)
 	dm("_RNvCs1_3a\001b3foo", NULL);
 	assert_null(kb_demangle("_Z3a\0bv", 7));
 	dm("_Z3fooi.isra\001", NULL);
+	/*
+	 * a constructor/destructor letter at the very end: the byte after it
+	 * was read (an exact-size copy lets ASan see that)
+	 */
+	for (int i = 0; i < 2; i++) {
+		char *name = kb_xmalloc(8);
+
+		memcpy(name, i ? "_ZN3FooC" : "_ZN3FooD", 8);
+		assert_null(kb_demangle(name, 8));
+		free(name);
+	}
 	assert_null(kb_demangle("_Z3fooi.i\0", 10));
 	dm("_Z", NULL);
 	dm("_ZN3foo", NULL);
