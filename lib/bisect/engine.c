@@ -537,8 +537,8 @@ static int test_commit(struct engine *e, const char *hash, unsigned want, enum k
 {
 	struct tested *t = get_tested(e, hash);
 	struct kb_result_commit *rc;
-	bool fresh;
-	size_t from;
+	bool fresh, retest;
+	size_t from, shown;
 	int r;
 
 	progress(e, "testing %.12s", hash);
@@ -580,19 +580,32 @@ static int test_commit(struct engine *e, const char *hash, unsigned want, enum k
 		}
 	}
 	flush_log(e);
+	retest = t->counted;
 	if (!t->counted) {
 		t->counted = true;
 		e->res->revisions_tested++;
 	}
-	from = KB_MIN(e->rs[t->runset].used, (size_t)want);
+	shown = retest ? KB_MIN(e->rs[t->runset].used, (size_t)want) : 0;
 	r = ensure_runs(e, t, want, &from);
 	if (r < 0)
 		return r;
 	{
 		struct runset *rs = &e->rs[t->runset];
 
-		/* Print all runs this test stands on (the reference prints them all). */
-		log_runs(e, rs, 0, KB_MIN(rs->n, (size_t)want));
+		/*
+		 * The first test of a commit prints all runs it stands on, as the
+		 * reference does; more runs on a commit tested before print only
+		 * the new ones, with their run numbers.
+		 */
+		if (retest) {
+			for (size_t i = shown; i < KB_MIN(rs->n, (size_t)want); i++) {
+				_cleanup_free_ char *d = kb_run_result_describe(&rs->runs[i]);
+
+				kb_log_line(&e->log, "run #%zu: %s", i, d);
+			}
+		} else {
+			log_runs(e, rs, 0, KB_MIN(rs->n, (size_t)want));
+		}
 		flush_log(e);
 		count_runs(e, rs, 0, KB_MIN(rs->n, (size_t)want), ret_c);
 		rc = result_commit(e, t, role, tag);
@@ -1204,7 +1217,8 @@ static int run_bayes(struct engine *e)
 			break;
 		}
 		hash = bayes_hash(e, ch.commit);
-		{
+		/* git's "Bisecting:" block introduces a new commit, not more runs on one. */
+		if (!find_tested(e, hash) || !find_tested(e, hash)->counted) {
 			size_t *set = kb_xcalloc(e->dag->n + 1, sizeof(*set));
 			size_t ns = kb_bayes_credible_set(b, e->cfg->confidence, set);
 			_cleanup_free_ char *subj = subject_of(e, hash);
@@ -1281,6 +1295,31 @@ static void culprit_report(struct engine *e, struct tested *t)
 	}
 }
 
+/*
+ * Kernel recipients: the MAINTAINERS entries (of the culprit's own tree)
+ * covering the files it touches add maintainers and lists to To, reviewers
+ * and LKML to Cc.  Missing pieces just leave the commit's own recipients.
+ */
+static void add_maintainers(struct engine *e, const char *hash)
+{
+	struct kb_buf text = KB_BUF_INIT;
+	struct kb_maintainers *m = NULL;
+	char **files = NULL;
+	size_t n = 0;
+
+	if (!e->vcs->read_file || !e->vcs->files_touched)
+		return;
+	if (e->vcs->read_file(e->vcs->ctx, hash, "MAINTAINERS", &text) == 1 &&
+	    kb_maintainers_parse(text.buf, text.len, &m) == 0 &&
+	    e->vcs->files_touched(e->vcs->ctx, hash, &files, &n) == 0)
+		kb_maintainers_add_recipients(m, (const char *const *)files, n, NULL,
+					      &e->res->recipients);
+	kb_error_clear();
+	kb_git_strv_free(files);
+	kb_maintainers_free(m);
+	kb_buf_release(&text);
+}
+
 static void finish_culprit(struct engine *e, const char *hash, double confidence)
 {
 	struct kb_git_commit c = { 0 };
@@ -1298,6 +1337,8 @@ static void finish_culprit(struct engine *e, const char *hash, double confidence
 		author = kb_xasprintf("%s <%s>", c.author.name ? c.author.name : "",
 				      c.author.email ? c.author.email : "");
 		kb_recipients_from_commit(&e->res->recipients, author, c.body ? c.body : "");
+		if (e->cfg->kind == KB_CONFIG_LINUX)
+			add_maintainers(e, hash);
 		/* Noop check: the parent's build signature against the culprit's. */
 		if (c.nparents == 1 && t && t->build.status == KB_BUILD_OK &&
 		    t->build.signature[0]) {

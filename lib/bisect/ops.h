@@ -73,6 +73,13 @@ struct kb_vcs {
 			    size_t *ret_n);
 	/* the release tag on @hash itself, or *ret = NULL */
 	int (*release_tag_at)(void *ctx, const char *hash, const char *glob, char **ret);
+	/*
+	 * Optional (NULL: not available).  Paths changed by @hash
+	 * (kb_git_strv_free), and the content of @path at @hash (1 when it
+	 * exists, 0 when not).  Used for kernel recipients (MAINTAINERS).
+	 */
+	int (*files_touched)(void *ctx, const char *hash, char ***ret, size_t *ret_n);
+	int (*read_file)(void *ctx, const char *hash, const char *path, struct kb_buf *out);
 };
 
 /* The git implementation of struct kb_vcs for the repository at @repo (copied). */

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /* struct kb_vcs over the real git layer (vcs/git.h): plain forwarding. */
+#include <errno.h>
 #include "bisect/ops.h"
+#include "util/child.h"
+#include "util/error.h"
 #include "vcs/git.h"
 
 static int g_rev_parse(void *ctx, const char *rev, char out[41])
@@ -39,6 +42,32 @@ static int g_release_tag_at(void *ctx, const char *hash, const char *glob, char 
 	return kb_git_release_tag_at(ctx, hash, glob, ret);
 }
 
+static int g_files_touched(void *ctx, const char *hash, char ***ret, size_t *n)
+{
+	return kb_git_files_touched(ctx, hash, ret, n);
+}
+
+static int g_read_file(void *ctx, const char *hash, const char *path, struct kb_buf *out)
+{
+	_cleanup_free_ char *spec = NULL;
+	struct kb_child c = { 0 };
+	int r;
+
+	if (!kb_git_is_hash(hash))
+		return kb_error_set(-EINVAL, "'%s' is not a full commit hash", hash);
+	spec = kb_xasprintf("%s:%s", hash, path);
+	c.argv = (const char *const[]){ "git", "-C", ctx, "cat-file", "blob", spec, NULL };
+	c.out = out;
+	r = kb_child_run(&c);
+	if (r < 0)
+		return r;
+	if (c.status != KB_CHILD_EXITED || c.exit_code) {
+		kb_buf_reset(out);
+		return 0; /* no such file at that commit */
+	}
+	return 1;
+}
+
 void kb_vcs_git_init(struct kb_vcs *v, const char *repo)
 {
 	*v = (struct kb_vcs){
@@ -50,6 +79,8 @@ void kb_vcs_git_init(struct kb_vcs *v, const char *repo)
 		.show_culprit = g_show_culprit,
 		.release_tags = g_release_tags,
 		.release_tag_at = g_release_tag_at,
+		.files_touched = g_files_touched,
+		.read_file = g_read_file,
 	};
 }
 

@@ -108,6 +108,10 @@ check "crash title" has '^crash: BUG: unable to handle kernel NULL pointer deref
 check "report symbolized with file:line" has 'prctl_get_child_subreaper\+0x[0-9a-f]+/0x[0-9a-f]+ kernel/sys\.c:[0-9]+'
 check "code disassembly block" has '^Code disassembly \(best guess\)'
 check "stats line" has '^revisions tested: [0-9]+, total time: '
+# kernel/sys.c has no entry of its own in MAINTAINERS: THE REST covers it
+check "recipients: the culprit's author and signers, MAINTAINERS for kernel/sys.c (THE REST)" \
+	has '^recipients \(to\): \[.*"torvalds@linux-foundation.org"'
+check "recipients: LKML in Cc" has '^recipients \(cc\): \[.*"linux-kernel@vger.kernel.org"'
 check "a documentation-only commit has its neighbour's kernel signature" \
 	has '^same kernel signature as commit [0-9a-f]{40}: reusing its [0-9]+ runs$'
 # documentation-only commits give the same kernel: some step must say so
