@@ -62,7 +62,7 @@ $(FUZZ_BUILD)/build.ninja: | deps
 fuzz: deps $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 
-# Run every fuzz target for FUZZ_SECONDS each, starting from the committed corpus.
+# Run the fuzz targets for FUZZ_SECONDS in total (split evenly, at least 10 s each), starting from the committed corpus.
 fuzz-run: fuzz
 	@scripts/fuzz-run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
