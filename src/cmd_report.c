@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /* kbisect report: console log in, crash title and report out. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 #include "report/report.h"
 #include "util/error.h"
@@ -48,6 +53,55 @@ static void sanitize_utf8(struct kb_report *r)
 	}
 }
 
+/*
+ * The log to parse.  A regular file is mapped, not read: console logs can be
+ * hundreds of MB and the parser only touches the pages it scans (it never
+ * copies the input).  Pipes and stdin are read into memory.
+ */
+struct input {
+	const char *data;
+	size_t len;
+	void *map;
+	struct kb_buf buf;
+};
+
+static int input_open(const char *path, struct input *in)
+{
+	struct stat st;
+	int fd;
+
+	*in = (struct input){ .buf = KB_BUF_INIT };
+	if (strcmp(path, "-")) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return kb_error_set(-errno, "cannot open '%s': %s", path, strerror(errno));
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+			if (m != MAP_FAILED) {
+				close(fd);
+				in->map = m;
+				in->data = m;
+				in->len = (size_t)st.st_size;
+				return 0;
+			}
+		}
+		close(fd);
+	}
+	if (kb_read_file(path, &in->buf) < 0)
+		return -EIO;
+	in->data = in->buf.buf;
+	in->len = in->buf.len;
+	return 0;
+}
+
+static void input_close(struct input *in)
+{
+	if (in->map)
+		munmap(in->map, in->len);
+	kb_buf_release(&in->buf);
+}
+
 static void print_text(const struct kb_report *r, const char *arch)
 {
 	struct kb_buf dis = KB_BUF_INIT;
@@ -72,7 +126,7 @@ int cmd_report(int argc, char **argv)
 	};
 	bool json = false, all = false;
 	const char *arch = "amd64", *path = "-";
-	struct kb_buf in = KB_BUF_INIT;
+	struct input in;
 	struct kb_report **v = NULL;
 	size_t n = 0, total;
 	int c, r;
@@ -109,14 +163,14 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind < argc)
 		path = argv[optind];
-	if (kb_read_file(path, &in) < 0) {
+	if (input_open(path, &in) < 0) {
 		fprintf(stderr, "kbisect report: %s\n", kb_error_last());
 		return KB_EXIT_USAGE;
 	}
-	r = kb_report_parse_all(in.buf, in.len, &v, &n);
+	r = kb_report_parse_all(in.data, in.len, &v, &n);
 	if (r < 0) {
 		fprintf(stderr, "kbisect report: %s: %s\n", path, kb_error_last());
-		kb_buf_release(&in);
+		input_close(&in);
 		return KB_EXIT_USAGE;
 	}
 	total = n;
@@ -149,6 +203,6 @@ int cmd_report(int argc, char **argv)
 	}
 	r = n ? KB_EXIT_OK : KB_EXIT_NONE;
 	kb_report_free_all(v, total);
-	kb_buf_release(&in);
+	input_close(&in);
 	return r;
 }
