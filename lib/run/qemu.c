@@ -196,6 +196,12 @@ int kb_qemu_run(const struct kb_qemu_vm *vm, struct kb_run_result *res)
 	enum kb_qemu_end end;
 	int r;
 
+	/*
+	 * A guest stuck in a printing loop must not eat the host's memory: keep
+	 * the first KB_QEMU_CONSOLE_CAP bytes (the crash that matters comes
+	 * first), the deadline ends the VM anyway.
+	 */
+	raw.cap = KB_QEMU_CONSOLE_CAP;
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
 	if (!vm->console_path) {
@@ -223,6 +229,11 @@ int kb_qemu_run(const struct kb_qemu_vm *vm, struct kb_run_result *res)
 		break;
 	}
 	res->seconds = c.seconds;
+	if (raw.truncated) {
+		raw.cap = 0;
+		kb_buf_addf(&raw, "\nkbisect: console output cut at %u bytes\n",
+			    (unsigned)KB_QEMU_CONSOLE_CAP);
+	}
 	kb_qemu_clean_console(raw.buf ? raw.buf : "", raw.len, &con);
 	r = kb_write_file(vm->console_path, con.buf ? con.buf : "", con.len);
 	if (r < 0)

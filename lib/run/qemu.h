@@ -12,6 +12,9 @@
 #include "run/run.h"
 #include "util/buf.h"
 
+/* Console bytes of one run kept in memory (and in the console file). */
+#define KB_QEMU_CONSOLE_CAP (64u << 20)
+
 /* Titles of hangs, as the crash parser names their types. */
 #define KB_QEMU_TITLE_NO_OUTPUT	      "no output from test machine"
 #define KB_QEMU_TITLE_LOST_CONNECTION "lost connection to test machine"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "run/initramfs.h"
 #include "run/qemu.h"
 #include "util/buf.h"
@@ -234,6 +235,51 @@ static void test_run_missing_qemu(void **state)
 	assert_int_equal(kb_rm_rf(dir), 0);
 }
 
+/*
+ * A guest that prints far more than the console cap (a printk loop): the run
+ * still ends and is classified from the kept start, the console file is cut
+ * near the cap and says so.
+ */
+static void test_console_cap(void **state)
+{
+	char dir[] = "/tmp/kbisect-qemu-XXXXXX";
+	_cleanup_free_ char *con = NULL, *script = NULL, *text = NULL;
+	struct kb_run_result r = { 0 };
+	struct kb_buf b = KB_BUF_INIT;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	con = kb_xasprintf("%s/console.log", dir);
+	script = kb_xasprintf("%s/flood-qemu", dir);
+	text = kb_xasprintf(
+		"#!/bin/sh\n"
+		"echo '[    1.000000] BUG: kernel NULL pointer dereference, address: 0000000000000078'\n"
+		"echo '[    1.000001] RIP: 0010:prctl_get_child_subreaper+0x9/0x18'\n"
+		"yes '[    1.000002] printk flood line that never stops' | head -c %u\n",
+		(unsigned)KB_QEMU_CONSOLE_CAP + (8u << 20));
+	assert_int_equal(kb_write_file(script, text, strlen(text)), 0);
+	assert_int_equal(chmod(script, 0755), 0);
+	{
+		struct kb_qemu_vm vm = { .qemu = script,
+					 .kernel = "k",
+					 .initrd = "i",
+					 .timeout = 60,
+					 .console_path = con };
+
+		assert_int_equal(kb_qemu_run(&vm, &r), 0);
+	}
+	assert_int_equal(r.outcome, KB_RUN_BOOT_FAIL);
+	assert_non_null(strstr(r.title, "NULL pointer dereference"));
+	assert_int_equal(stat(con, &st), 0);
+	assert_true((size_t)st.st_size <= KB_QEMU_CONSOLE_CAP + 4096);
+	assert_int_equal(kb_read_file(con, &b), 0);
+	assert_non_null(strstr(b.buf + b.len - 200, "kbisect: console output cut at"));
+	kb_buf_release(&b);
+	kb_run_result_clear(&r);
+	assert_int_equal(kb_rm_rf(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_infra),
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_run_missing_qemu),
+		cmocka_unit_test(test_console_cap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
