@@ -383,16 +383,14 @@ static int load_runs(struct engine *e, struct runset *rs)
 /*
  * Make sure runs [0, want) of @t's signature exist: journaled ones are
  * reused, missing ones run in batches of cfg.test.parallel, each journaled
- * as soon as its batch finishes.  The runs added by this call are
- * [*ret_from, rs->n).
+ * as soon as its batch finishes.  Afterwards runs [0, want) are in use.
  */
-static int ensure_runs(struct engine *e, struct tested *t, unsigned want, size_t *ret_from)
+static int ensure_runs(struct engine *e, struct tested *t, unsigned want)
 {
 	struct runset *rs = &e->rs[t->runset];
 	unsigned par = e->cfg->test.parallel ? e->cfg->test.parallel : 1;
 	int r;
 
-	*ret_from = rs->n;
 	if (!rs->loaded) {
 		r = load_runs(e, rs);
 		if (r < 0)
@@ -538,7 +536,7 @@ static int test_commit(struct engine *e, const char *hash, unsigned want, enum k
 	struct tested *t = get_tested(e, hash);
 	struct kb_result_commit *rc;
 	bool fresh, retest;
-	size_t from, shown;
+	size_t shown;
 	int r;
 
 	progress(e, "testing %.12s", hash);
@@ -586,7 +584,7 @@ static int test_commit(struct engine *e, const char *hash, unsigned want, enum k
 		e->res->revisions_tested++;
 	}
 	shown = retest ? KB_MIN(e->rs[t->runset].used, (size_t)want) : 0;
-	r = ensure_runs(e, t, want, &from);
+	r = ensure_runs(e, t, want);
 	if (r < 0)
 		return r;
 	{
