@@ -292,11 +292,10 @@ static void learn_targets(struct engine *e, const struct runset *rs)
 
 /* ---- building and running ---------------------------------------------- */
 
-static int ensure_built(struct engine *e, struct tested *t, bool *ret_fresh)
+static int ensure_built(struct engine *e, struct tested *t)
 {
 	int r;
 
-	*ret_fresh = false;
 	if (t->built)
 		return 0;
 	r = kb_journal_get_build(e->jr, t->hash, e->build_key, &t->build);
@@ -310,7 +309,6 @@ static int ensure_built(struct engine *e, struct tested *t, bool *ret_fresh)
 			return r;
 		e->res->builds++;
 		e->build_s += t->build.seconds;
-		*ret_fresh = true;
 		/* Infra failures are not cached: a later run retries them. */
 		if (t->build.status != KB_BUILD_INFRA) {
 			r = kb_journal_put_build(e->jr, t->hash, e->build_key, &t->build);
@@ -485,19 +483,6 @@ static void count_runs(struct engine *e, const struct runset *rs, size_t from, s
 	}
 }
 
-static void log_runs(struct engine *e, const struct runset *rs, size_t from, size_t to)
-{
-	size_t n = to - from;
-	char **v = kb_xcalloc(n ? n : 1, sizeof(*v));
-
-	for (size_t i = 0; i < n; i++)
-		v[i] = kb_run_result_describe(&rs->runs[from + i]);
-	kb_log_runs(&e->log, (const char *const *)v, n);
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Record the test in the machine-readable result. */
 static struct kb_result_commit *result_commit(struct engine *e, struct tested *t,
 					      enum kb_commit_role role, const char *tag)
@@ -535,14 +520,14 @@ static int test_commit(struct engine *e, const char *hash, unsigned want, enum k
 {
 	struct tested *t = get_tested(e, hash);
 	struct kb_result_commit *rc;
-	bool fresh, retest;
+	bool retest;
 	size_t shown;
 	int r;
 
 	progress(e, "testing %.12s", hash);
 	kb_log_testing_commit(&e->log, hash, NULL);
 	flush_log(e);
-	r = ensure_built(e, t, &fresh);
+	r = ensure_built(e, t);
 	if (r < 0)
 		return r;
 	if (t->build.status != KB_BUILD_OK) {
@@ -602,7 +587,7 @@ static int test_commit(struct engine *e, const char *hash, unsigned want, enum k
 				kb_log_line(&e->log, "run #%zu: %s", i, d);
 			}
 		} else {
-			log_runs(e, rs, 0, KB_MIN(rs->n, (size_t)want));
+			kb_log_run_results(&e->log, rs->runs, KB_MIN(rs->n, (size_t)want));
 		}
 		flush_log(e);
 		count_runs(e, rs, 0, KB_MIN(rs->n, (size_t)want), ret_c);
@@ -1021,26 +1006,21 @@ static void bayes_note_build(struct engine *e, struct kb_bayes *b, struct tested
 	}
 }
 
-static int bayes_observe_tested(struct engine *e, struct kb_bayes *b, struct tested *t,
-				unsigned *ret_t, unsigned *ret_r)
+static void bayes_observe_tested(struct engine *e, struct kb_bayes *b, struct tested *t)
 {
 	struct counts c;
 	unsigned have_t, have_r;
 	size_t j = bayes_index(e, t->hash);
 
-	*ret_t = *ret_r = 0;
 	if (!t->built || t->build.status != KB_BUILD_OK)
-		return 0;
+		return;
 	count_runs(e, &e->rs[t->runset], 0, e->rs[t->runset].used, &c);
 	kb_bayes_counts(b, j, &have_t, &have_r);
 	/* The posterior pools by binary: only add what it has not seen yet. */
 	if (c.target + c.ok > have_r && c.target >= have_t)
 		kb_bayes_observe(b, j, c.target - have_t, c.target + c.ok - have_r);
-	*ret_t = c.target;
-	*ret_r = c.target + c.ok;
 	if (c.total >= 2 * (e->cfg->test.runs ? e->cfg->test.runs : 10) && c.target + c.ok == 0)
 		kb_bayes_set_untestable(b, j, true);
-	return 0;
 }
 
 static int run_bayes(struct engine *e)
@@ -1147,7 +1127,6 @@ static int run_bayes(struct engine *e)
 	}
 	/* Everything already known (bad end, the good release, resumed runs). */
 	for (size_t i = 0; i < e->nt; i++) {
-		unsigned tt, rr;
 		size_t j = bayes_index(e, e->t[i].hash);
 
 		if (j == KB_BAYES_GOOD_END(e->dag) && strcmp(e->t[i].hash, e->good))
@@ -1155,7 +1134,7 @@ static int run_bayes(struct engine *e)
 		if (!e->t[i].built)
 			continue;
 		bayes_note_build(e, b, &e->t[i]);
-		bayes_observe_tested(e, b, &e->t[i], &tt, &rr);
+		bayes_observe_tested(e, b, &e->t[i]);
 	}
 	for (unsigned n = 0; n < MAX_STEPS; n++) {
 		struct kb_bayes_choice ch;
@@ -1239,10 +1218,9 @@ static int run_bayes(struct engine *e)
 			goto out;
 		bayes_note_build(e, b, t);
 		{
-			unsigned tt, rr;
 			double a;
 
-			bayes_observe_tested(e, b, t, &tt, &rr);
+			bayes_observe_tested(e, b, t);
 			a = kb_bayes_mass_reachable(b, ch.commit);
 			kb_log_git_step(&e->log, r == 1 ? "skip" : a >= 0.5 ? "bad" : "good", hash);
 			e->res->commits[e->res->n_commits - 1].verdict = r == 1	  ? KB_COMMIT_SKIP :
@@ -1341,13 +1319,12 @@ static void finish_culprit(struct engine *e, const char *hash, double confidence
 		if (c.nparents == 1 && t && t->build.status == KB_BUILD_OK &&
 		    t->build.signature[0]) {
 			struct tested *pt = find_tested(e, c.parents[0]);
-			bool fresh;
 
 			if (!pt || !pt->built) {
 				kb_log_line(&e->log, "parent commit %s wasn't tested",
 					    c.parents[0]);
 				pt = get_tested(e, c.parents[0]);
-				if (ensure_built(e, pt, &fresh) < 0)
+				if (ensure_built(e, pt) < 0)
 					pt = NULL;
 			}
 			if (pt && pt->built && pt->build.status == KB_BUILD_OK) {
