@@ -1084,27 +1084,11 @@ static int run_bayes(struct engine *e)
 		return r;
 	kb_bayes_params_default(&bp);
 	/*
-	 * Costs in seconds as measured on the bad end, so "more runs on a built
-	 * commit" and "build a new one" compete with this project's real prices
-	 * (the defaults assume a kernel: a build costs several batches).
+	 * The cost model stays the parameters' default (a build costs several
+	 * batches, as for kernels): prices measured from wall time made two
+	 * bisections of the same repository take different paths, and an e2e
+	 * outcome depend on machine load.
 	 */
-	{
-		struct tested *t = find_tested(e, e->bad);
-		struct runset *rs =
-			t && t->built && t->build.status == KB_BUILD_OK ? &e->rs[t->runset] : NULL;
-		double sum = 0;
-
-		/*
-		 * Only journaled numbers go in here: a resumed bisection must make
-		 * exactly the choices the interrupted one made.
-		 */
-		for (size_t i = 0; rs && i < rs->used; i++)
-			sum += rs->runs[i].seconds;
-		if (rs && rs->used && t->build.seconds > 0 && sum > 0) {
-			bp.cost_build = t->build.seconds;
-			bp.cost_batch = KB_MAX(sum / (double)rs->used, 1e-3);
-		}
-	}
 	bp.confidence = e->cfg->confidence;
 	bp.vms = par;
 	bp.max_batches = KB_MAX(1u, (runs + par - 1) / par);
