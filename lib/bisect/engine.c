@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "bisect/bayes.h"
 #include "bisect/engine.h"
 #include "bisect/gitbisect.h"
@@ -69,6 +70,7 @@ struct engine {
 	struct kb_vcs own_vcs;
 	struct kb_backend own_backend;
 	bool own_be;
+	int lock_fd; /* holds the work directory's lock; -1 when none */
 	struct kb_journal *jr;
 	char build_key[65], run_key[65];
 	char *repo; /* the user's repository (read only) */
@@ -1354,7 +1356,7 @@ static int resolve_revs(struct engine *e)
 
 int kb_engine_run(const struct kb_engine_params *p, struct kb_result *res)
 {
-	struct engine e = { .p = p, .cfg = p->cfg, .res = res, .log = KB_BUF_INIT };
+	struct engine e = { .p = p, .cfg = p->cfg, .res = res, .log = KB_BUF_INIT, .lock_fd = -1 };
 	_cleanup_free_ char *jpath = NULL;
 	int r;
 
@@ -1379,6 +1381,16 @@ int kb_engine_run(const struct kb_engine_params *p, struct kb_result *res)
 	r = p->memory_journal ? 0 : kb_mkdir_p(p->workdir, 0755);
 	if (r < 0)
 		goto out;
+	/*
+	 * Two bisections in one work directory would share the clone, the
+	 * build tree and the journal; the second one stops before it writes.
+	 */
+	if (!p->memory_journal) {
+		r = kb_lock_dir(p->workdir, "work directory");
+		if (r < 0)
+			goto out;
+		e.lock_fd = r;
+	}
 	jpath = p->memory_journal ? kb_xstrdup(":memory:") :
 				    kb_xasprintf("%s/journal.sqlite", p->workdir);
 	r = kb_journal_open(jpath, &e.jr);
@@ -1424,6 +1436,8 @@ out:
 	if (e.own_be && e.own_backend.close)
 		e.own_backend.close(e.own_backend.ctx);
 	kb_journal_close(e.jr);
+	if (e.lock_fd >= 0)
+		close(e.lock_fd);
 	if (e.vcs == &e.own_vcs)
 		kb_vcs_git_release(&e.own_vcs);
 	for (size_t i = 0; i < e.nt; i++)

@@ -142,18 +142,6 @@ int kb_local_backend_new(const struct kb_config *cfg, const char *workdir, struc
 	r = kb_mkdir_p(lb->logdir, 0755);
 	if (r == 0)
 		r = kb_git_worktree_prepare(cfg->repo, workdir, &lb->tree);
-	/*
-	 * A bisection killed during a checkout leaves git's index lock behind
-	 * and every later checkout fails.  The clone is private to this work
-	 * directory and nothing else runs git in it, so the lock is stale.
-	 */
-	if (r == 0) {
-		_cleanup_free_ char *lock = kb_xasprintf("%s/.git/index.lock", lb->tree);
-
-		if (unlink(lock) < 0 && errno != ENOENT)
-			r = kb_error_set(-errno, "cannot remove stale '%s': %s", lock,
-					 strerror(errno));
-	}
 	if (r < 0) {
 		lb_close(lb);
 		return r;

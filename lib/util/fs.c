@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -101,6 +103,28 @@ int kb_rm_rf(const char *path)
 	if (nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS) < 0)
 		return kb_error_set(-errno, "cannot remove '%s': %s", path, strerror(errno));
 	return 0;
+}
+
+int kb_lock_dir(const char *dir, const char *what)
+{
+	_cleanup_free_ char *path = kb_xasprintf("%s/lock", dir);
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return kb_error_set(-errno, "cannot open '%s': %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return kb_error_set(-EBUSY,
+					    "%s '%s' is in use by another kbisect; wait for it to "
+					    "finish or choose another directory",
+					    what, dir);
+		return kb_error_set(-e, "cannot lock '%s': %s", path, strerror(e));
+	}
+	return fd;
 }
 
 bool kb_path_exists(const char *path)

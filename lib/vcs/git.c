@@ -5,7 +5,9 @@
  * design.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "util/child.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -492,6 +494,55 @@ int kb_git_release_tag_at(const char *repo, const char *hash, const char *glob, 
 	return 0;
 }
 
+/*
+ * The private clone is made under a temporary name and renamed into place,
+ * so a bisection killed during the clone (SIGKILL reaches git through
+ * PDEATHSIG, which leaves no chance to clean up) finds either no clone or a
+ * whole one when it starts again.  A leftover temporary is ours to delete.
+ */
+static int clone_private(const char *repo, const char *workdir, const char *path)
+{
+	_cleanup_free_ char *tmp = kb_xasprintf("%s/src.partial", workdir);
+	const char *args[] = { "clone", "--quiet", "--shared", "--no-checkout",
+			       "--",	repo,	   tmp,	       NULL };
+	int r;
+
+	r = kb_mkdir_p(workdir, 0755);
+	if (r < 0)
+		return r;
+	r = kb_rm_rf(tmp);
+	if (r < 0)
+		return kb_error_wrap(r, "cannot remove the partial clone '%s'", tmp);
+	r = run_git(NULL, args, NULL);
+	if (r < 0)
+		return kb_error_wrap(r, "cannot clone '%s' into '%s'", repo, tmp);
+	if (rename(tmp, path) < 0)
+		return kb_error_set(-errno, "cannot rename '%s' to '%s': %s", tmp, path,
+				    strerror(errno));
+	return 0;
+}
+
+/*
+ * Bring an existing private clone up to date.  Whatever a killed bisection
+ * left there is stale: nothing but kbisect runs git in the clone, and one
+ * bisection owns a work directory (the journal's lock says so).  An index
+ * lock would fail every later checkout, so it goes.
+ */
+static int update_private(const char *path)
+{
+	const char *head[] = { "rev-parse", "--verify", "--quiet", "HEAD^{commit}", NULL };
+	const char *fetch[] = { "fetch", "--quiet", "--force", "--tags", "origin", NULL };
+	_cleanup_free_ char *lock = kb_xasprintf("%s/.git/index.lock", path);
+	int r;
+
+	if (unlink(lock) < 0 && errno != ENOENT)
+		return kb_error_set(-errno, "cannot remove stale '%s': %s", lock, strerror(errno));
+	r = run_git(path, head, NULL);
+	if (r >= 0)
+		r = run_git(path, fetch, NULL);
+	return r;
+}
+
 int kb_git_worktree_prepare(const char *repo, const char *workdir, char **ret_path)
 {
 	_cleanup_free_ char *path = kb_xasprintf("%s/src", workdir);
@@ -499,25 +550,24 @@ int kb_git_worktree_prepare(const char *repo, const char *workdir, char **ret_pa
 	int r;
 
 	if (kb_is_dir(dotgit)) {
-		const char *args[] = { "fetch", "--quiet", "--force", "--tags", "origin", NULL };
-
-		r = run_git(path, args, NULL);
+		if (update_private(path) >= 0)
+			goto done;
+		/*
+		 * No valid HEAD (a clone cut short by an older kbisect that
+		 * cloned in place) or a fetch that fails on a ref lock a
+		 * killed fetch left: the clone is private and cheap to make
+		 * again (--shared), so remake it rather than ask the user.
+		 */
+		r = kb_rm_rf(path);
 		if (r < 0)
-			return kb_error_wrap(r, "cannot update the private clone '%s'", path);
-	} else {
-		const char *args[] = { "clone", "--quiet", "--shared", "--no-checkout",
-				       "--",	repo,	   path,       NULL };
-
-		if (kb_path_exists(path))
-			return kb_error_set(-EEXIST,
-					    "'%s' exists but is not a git clone; remove it", path);
-		r = kb_mkdir_p(workdir, 0755);
-		if (r < 0)
-			return r;
-		r = run_git(NULL, args, NULL);
-		if (r < 0)
-			return kb_error_wrap(r, "cannot clone '%s' into '%s'", repo, path);
+			return kb_error_wrap(r, "cannot remove the broken clone '%s'", path);
+	} else if (kb_path_exists(path)) {
+		return kb_error_set(-EEXIST, "'%s' exists but is not a git clone; remove it", path);
 	}
+	r = clone_private(repo, workdir, path);
+	if (r < 0)
+		return r;
+done:
 	*ret_path = KB_TAKE_PTR(path);
 	return 0;
 }

@@ -67,4 +67,18 @@ RC=$?
 expect_error nofile "does-not-exist.cfg" "config file missing"
 check "no work was done for bad inputs: no journal" test ! -e "$TMP/missing.w/journal.sqlite"
 
+# A work directory another kbisect holds (this shell's flock stands in for it): the
+# second one stops before it touches the journal, the clone or the counter.
+cfg busy er "$bad" "$good" 2 1
+mkdir -p "$TMP/busy.w"
+exec 9>"$TMP/busy.w/lock"
+flock -x 9
+bisect busy
+exec 9>&-
+expect_error busy "work directory '$TMP/busy.w' is in use by another kbisect" "work directory in use"
+check "work directory in use: no journal, no clone, no run" \
+	test ! -e "$TMP/busy.w/journal.sqlite" -a ! -e "$TMP/busy.w/src" -a ! -e "$TMP/busy.count"
+bisect busy
+check "work directory free again: the bisection runs (exit $RC)" test "$RC" -eq 0
+
 done_testing

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 #include "util/buf.h"
 #include "util/error.h"
@@ -95,12 +97,36 @@ static void test_fs_roundtrip(void **state)
 	kb_buf_release(&b);
 }
 
+/* The work directory lock: one holder, released with the descriptor. */
+static void test_lock_dir(void **state)
+{
+	char dir[] = "/tmp/kbisect-test-XXXXXX";
+	int fd, fd2;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fd = kb_lock_dir(dir, "work directory");
+	assert_true(fd >= 0);
+	/* Not inherited by children: a leftover QEMU must not keep it. */
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	/* flock conflicts between open file descriptions, even in one process. */
+	assert_int_equal(kb_lock_dir(dir, "work directory"), -EBUSY);
+	assert_non_null(strstr(kb_error_last(), "is in use by another kbisect"));
+	assert_non_null(strstr(kb_error_last(), dir));
+	close(fd);
+	fd2 = kb_lock_dir(dir, "work directory");
+	assert_true(fd2 >= 0);
+	close(fd2);
+	assert_int_equal(kb_rm_rf(dir), 0);
+	assert_int_equal(kb_lock_dir(dir, "work directory"), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_basic),	cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_long_format), cmocka_unit_test(test_error_messages),
-		cmocka_unit_test(test_fs_roundtrip),
+		cmocka_unit_test(test_fs_roundtrip),	cmocka_unit_test(test_lock_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

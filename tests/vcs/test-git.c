@@ -404,6 +404,57 @@ static void test_worktree(void **state)
 	assert_int_equal(kb_git_worktree_prepare(repo, workdir, &path), -EEXIST);
 }
 
+/*
+ * What a bisection killed by SIGKILL leaves in its work directory: a clone
+ * cut short, a stale index lock, a half-made temporary.  The next start
+ * makes a working clone of each without the user's help.
+ */
+static void test_worktree_killed(void **state)
+{
+	char workdir[2048], p[4096], h[KB_HASH_HEX + 1];
+	char *path = NULL;
+
+	(void)state;
+	head(h, "HEAD");
+	snprintf(workdir, sizeof(workdir), "%s/work-killed", tmpdir);
+
+	/* A clone cut short in place: .git without HEAD or objects. */
+	snprintf(p, sizeof(p), "%s/src/.git/objects", workdir);
+	assert_int_equal(kb_mkdir_p(p, 0755), 0);
+	assert_int_equal(kb_git_worktree_prepare(repo, workdir, &path), 0);
+	assert_int_equal(kb_git_checkout(path, h, 0), 0);
+	free(path);
+
+	/* A checkout killed while it held the index lock. */
+	snprintf(p, sizeof(p), "%s/src/.git/index.lock", workdir);
+	assert_int_equal(kb_write_file(p, "", 0), 0);
+	assert_int_equal(kb_git_worktree_prepare(repo, workdir, &path), 0);
+	assert_false(kb_path_exists(p));
+	assert_int_equal(kb_git_checkout(path, h, 0), 0);
+	free(path);
+
+	/* A fetch killed while it held a ref lock: the clone is remade. */
+	snprintf(p, sizeof(p), "%s/src/.git/refs/remotes/origin/main.lock", workdir);
+	assert_int_equal(kb_write_file(p, "", 0), 0);
+	commit("killed", "c8"); /* gives the fetch something to update */
+	head(h, "HEAD");
+	assert_int_equal(kb_git_worktree_prepare(repo, workdir, &path), 0);
+	assert_int_equal(kb_git_checkout(path, h, 0), 0);
+	free(path);
+	GIT("reset", "-q", "--hard", "HEAD~1");
+
+	/* A temporary clone left by a kill before its rename. */
+	assert_int_equal(kb_rm_rf(workdir), 0);
+	snprintf(p, sizeof(p), "%s/src.partial/.git", workdir);
+	assert_int_equal(kb_mkdir_p(p, 0755), 0);
+	assert_int_equal(kb_git_worktree_prepare(repo, workdir, &path), 0);
+	snprintf(p, sizeof(p), "%s/src.partial", workdir);
+	assert_false(kb_path_exists(p));
+	head(h, "HEAD");
+	assert_int_equal(kb_git_checkout(path, h, 0), 0);
+	free(path);
+}
+
 static void test_not_a_repo(void **state)
 {
 	char h[KB_HASH_HEX + 1];
@@ -419,11 +470,11 @@ static void test_not_a_repo(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rev_parse),      cmocka_unit_test(test_is_ancestor),
-		cmocka_unit_test(test_load_range),     cmocka_unit_test(test_commit_info),
-		cmocka_unit_test(test_show_culprit),   cmocka_unit_test(test_release_tags),
-		cmocka_unit_test(test_files_and_tree), cmocka_unit_test(test_worktree),
-		cmocka_unit_test(test_not_a_repo),
+		cmocka_unit_test(test_rev_parse),	cmocka_unit_test(test_is_ancestor),
+		cmocka_unit_test(test_load_range),	cmocka_unit_test(test_commit_info),
+		cmocka_unit_test(test_show_culprit),	cmocka_unit_test(test_release_tags),
+		cmocka_unit_test(test_files_and_tree),	cmocka_unit_test(test_worktree),
+		cmocka_unit_test(test_worktree_killed), cmocka_unit_test(test_not_a_repo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
