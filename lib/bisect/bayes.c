@@ -268,6 +268,45 @@ int kb_bayes_new(const struct kb_dag *dag, const struct kb_bayes_params *params,
 	return 0;
 }
 
+static void *dup_mem(const void *src, size_t size)
+{
+	void *p = kb_xmalloc(size ? size : 1);
+
+	if (size)
+		memcpy(p, src, size);
+	return p;
+}
+
+struct kb_bayes *kb_bayes_clone(const struct kb_bayes *b)
+{
+	struct kb_bayes *c = kb_xmalloc(sizeof(*c));
+	size_t n = b->n, words = b->words;
+
+	*c = *b;
+	c->w = dup_mem(b->w, n * sizeof(double));
+	c->uf = dup_mem(b->uf, (n + 1) * sizeof(uint32_t));
+	c->next_member = dup_mem(b->next_member, (n + 1) * sizeof(uint32_t));
+	c->cls = dup_mem(b->cls, (n + 1) * sizeof(struct cls));
+	c->untestable = dup_mem(b->untestable, (n + 1) * sizeof(bool));
+	c->merge_bits = kb_xcalloc(n + 1, sizeof(uint64_t *));
+	for (size_t j = 0; j <= n; j++) {
+		if (b->merge_bits[j])
+			c->merge_bits[j] = dup_mem(b->merge_bits[j], words * sizeof(uint64_t));
+		if (b->cls[j].bits)
+			c->cls[j].bits = dup_mem(b->cls[j].bits, words * sizeof(uint64_t));
+	}
+	c->scratch = kb_xcalloc(words, sizeof(uint64_t));
+	c->post = dup_mem(b->post, (n + 1) * sizeof(double));
+	c->A = dup_mem(b->A, (n + 1) * sizeof(double));
+	c->w1 = dup_mem(b->w1, (n + 1) * sizeof(double));
+	c->w0 = dup_mem(b->w0, (n + 1) * sizeof(double));
+	c->s1 = dup_mem(b->s1, (n + 1) * sizeof(double));
+	c->s0 = dup_mem(b->s0, (n + 1) * sizeof(double));
+	c->tb = dup_mem(b->tb, (n + 1) * sizeof(uint32_t));
+	c->rb = dup_mem(b->rb, (n + 1) * sizeof(uint32_t));
+	return c;
+}
+
 void kb_bayes_free(struct kb_bayes *b)
 {
 	if (!b)

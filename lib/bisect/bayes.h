@@ -83,6 +83,13 @@ int kb_bayes_new(const struct kb_dag *dag, const struct kb_bayes_params *params,
 void kb_bayes_free(struct kb_bayes *b);
 
 /*
+ * An independent copy (same DAG) with the same evidence: the engine asks
+ * a copy "what would you test next if this commit came out bad / good?"
+ * to build that commit while the current one is tested.
+ */
+struct kb_bayes *kb_bayes_clone(const struct kb_bayes *b);
+
+/*
  * Prior weight of hypothesis "j is the culprit" (relative; normalised to
  * 1 - prior_out).  The engine gives ~0 to commits whose binary equals their
  * parent's (noop).  Weights are floored at params.min_weight so a noop

@@ -14,9 +14,10 @@
 #include "util/fs.h"
 #include "util/sha256.h"
 
-#define MAX_RUNS     1000
-#define MAX_PARALLEL 256
-#define MAX_ARGV     4096
+#define MAX_RUNS	1000
+#define MAX_PARALLEL	256
+#define MAX_BUILD_SLOTS 64
+#define MAX_ARGV	4096
 
 /* ---- positions of keys and values in the text ---- */
 
@@ -525,7 +526,7 @@ static const char *const top_keys[] = { "kind",		"repo",	      "bad",   "good",
 static const char *const top_keys_linux[] = { "kind",	      "repo",	    "bad",   "good",
 					      "release_tags", "title",	    "build", "test",
 					      "strategy",     "confidence", "linux", NULL };
-static const char *const build_keys[] = { "command", "artifacts", "timeout", NULL };
+static const char *const build_keys[] = { "command", "artifacts", "timeout", "slots", NULL };
 static const char *const test_keys[] = {
 	"backend", "command", "runs", "parallel", "timeout", NULL
 };
@@ -577,9 +578,12 @@ static int parse_build(const struct ctx *x, json_t *build, struct kb_config *c)
 
 	if (!build)
 		return 0;
-	if ((r = get_command(x, build, "build", true, &c->build.command)) < 0 ||
+	/* kernels are built by the "linux" section; "build" may only set slots */
+	if ((r = get_command(x, build, "build", c->kind != KB_CONFIG_LINUX, &c->build.command)) <
+		    0 ||
 	    (r = get_artifacts(x, build, c)) < 0 ||
-	    (r = get_seconds(x, build, "build", "timeout", &c->build.timeout)) < 0)
+	    (r = get_seconds(x, build, "build", "timeout", &c->build.timeout)) < 0 ||
+	    (r = get_uint(x, build, "build", "slots", MAX_BUILD_SLOTS, &c->build.slots)) < 0)
 		return r;
 	return 0;
 }
@@ -706,6 +710,7 @@ json_t *kb_config_to_json(const struct kb_config *c)
 	json_object_set_new(build, "command", command_json(&c->build.command));
 	json_object_set_new(build, "artifacts", arts);
 	json_object_set_new(build, "timeout", json_real(c->build.timeout));
+	json_object_set_new(build, "slots", json_integer(c->build.slots));
 	json_object_set_new(o, "build", build);
 	json_object_set_new(test, "backend", str_or_null(c->test.backend));
 	json_object_set_new(test, "command", command_json(&c->test.command));
@@ -768,6 +773,7 @@ static void config_defaults(struct kb_config *c)
 	c->kind = KB_CONFIG_GENERIC;
 	c->release_tags = kb_xstrdup(KB_CONFIG_DEFAULT_RELEASE_TAGS);
 	c->build.timeout = KB_CONFIG_DEFAULT_BUILD_TIMEOUT;
+	c->build.slots = KB_CONFIG_DEFAULT_BUILD_SLOTS;
 	c->test.backend = kb_xstrdup(KB_CONFIG_DEFAULT_TEST_BACKEND);
 	c->test.runs = KB_CONFIG_DEFAULT_TEST_RUNS;
 	c->test.parallel = KB_CONFIG_DEFAULT_TEST_PARALLEL;

@@ -29,6 +29,7 @@ enum kb_strategy {
 /* Defaults of optional keys (documented in docs/config.md). */
 #define KB_CONFIG_DEFAULT_RELEASE_TAGS	"v[0-9]*"
 #define KB_CONFIG_DEFAULT_BUILD_TIMEOUT 3600.0
+#define KB_CONFIG_DEFAULT_BUILD_SLOTS	1
 #define KB_CONFIG_DEFAULT_TEST_BACKEND	"local"
 #define KB_CONFIG_DEFAULT_TEST_RUNS	10
 #define KB_CONFIG_DEFAULT_TEST_PARALLEL 1
@@ -66,6 +67,12 @@ struct kb_config {
 		char **artifacts; /* paths relative to the work tree, NULL-terminated */
 		size_t n_artifacts;
 		double timeout; /* seconds */
+		/*
+		 * builds at the same time, also while tests run (the engine
+		 * builds the next candidates during a test); the backend may
+		 * allow fewer (the local backend: none during a test)
+		 */
+		unsigned slots;
 	} build;
 
 	struct {

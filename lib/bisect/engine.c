@@ -34,6 +34,9 @@
 #define MAX_STEPS 400
 /* At most this many distinct crash titles make up the bisected crash. */
 #define MAX_TARGETS 3
+/* Build slots the machine model tracks, and speculative builds in flight. */
+#define MAX_SLOTS    8
+#define MAX_PREFETCH 16
 
 /* How one run counts as evidence. */
 enum run_class {
@@ -93,6 +96,20 @@ struct engine {
 	double t0;
 	double build_s, test_s; /* accounted time */
 	bool first_test;
+
+	/*
+	 * The machine model: build slots and VMs on one timeline, in seconds
+	 * since the start.  vnow is when the VMs are next free; slot_free[i]
+	 * when build slot i is.  A simulator's wall time is vnow; a real
+	 * bisection measures its clock and uses the model for what it
+	 * replayed from the journal.
+	 */
+	double vnow;
+	unsigned slots; /* builds that may overlap tests: min(config, backend) */
+	double slot_free[MAX_SLOTS];
+	struct prefetch *pf[MAX_PREFETCH]; /* speculative builds not consumed yet */
+	size_t npf;
+	unsigned pf_started, pf_used; /* for the result and the benchmark */
 };
 
 static double now_mono(void)
@@ -137,10 +154,20 @@ static void compute_keys(struct engine *e)
 	json_t *test = json_object_get(cfg, "test");
 	json_t *kind = json_object_get(cfg, "kind");
 	json_t *lx = json_object_get(cfg, "linux");
-	json_t *b = json_pack("{s:O?,s:O?,s:O?}", "kind", kind, "build", build, "linux", lx);
-	json_t *r = json_pack("{s:O?,s:O?}", "build", b, "test", test);
-	char *sb = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
-	char *sr = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+	json_t *b, *r;
+	char *sb, *sr;
+
+	/*
+	 * How many builds or runs go at once changes no result: keep those
+	 * knobs out of the keys, so the cache survives tuning them.
+	 */
+	json_object_del(build, "slots");
+	json_object_del(test, "runs");
+	json_object_del(test, "parallel");
+	b = json_pack("{s:O?,s:O?,s:O?}", "kind", kind, "build", build, "linux", lx);
+	r = json_pack("{s:O?,s:O?}", "build", b, "test", test);
+	sb = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
+	sr = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
 
 	kb_journal_key((const char *const[]){ sb }, 1, e->build_key);
 	kb_journal_key((const char *const[]){ sr }, 1, e->run_key);
@@ -294,16 +321,182 @@ static void learn_targets(struct engine *e, const struct runset *rs)
 
 /* ---- building and running ---------------------------------------------- */
 
+/*
+ * A build started before the strategy asked for it: the commit the search
+ * would test next if the commit under test came out bad, or good.  It runs
+ * on a build slot while the VMs test (a thread for a real backend; at once
+ * for a simulator, whose answer does not depend on time) and is handed to
+ * the strategy only when that commit is chosen, so the path of a bisection
+ * never depends on how fast builds were: a resumed one replays it exactly.
+ */
+struct prefetch {
+	struct engine *e;
+	char hash[KB_HASH_HEX + 1];
+	struct kb_build_result res;
+	int err;
+	double start, end; /* on the model's timeline; end is known once done */
+	size_t slot;
+	pthread_t th;
+	bool threaded, joined;
+};
+
+static void *prefetch_thread(void *arg)
+{
+	struct prefetch *f = arg;
+
+	f->err = f->e->be->build(f->e->be->ctx, f->hash, &f->res);
+	return NULL;
+}
+
+/* The build slot free first, and when. */
+static size_t first_free_slot(const struct engine *e)
+{
+	size_t best = 0;
+
+	for (size_t i = 1; i < KB_MAX(e->slots, 1u); i++)
+		if (e->slot_free[i] < e->slot_free[best])
+			best = i;
+	return best;
+}
+
+static struct prefetch *find_prefetch(struct engine *e, const char *hash)
+{
+	for (size_t i = 0; i < e->npf; i++)
+		if (!strcmp(e->pf[i]->hash, hash))
+			return e->pf[i];
+	return NULL;
+}
+
+static void prefetch_wait(struct engine *e, struct prefetch *f)
+{
+	if (f->joined)
+		return;
+	if (f->threaded)
+		pthread_join(f->th, NULL);
+	f->joined = true;
+	/* the model: the build took its reported time from its start */
+	f->end = f->start + (f->err < 0 ? 0 : f->res.seconds);
+	e->slot_free[f->slot] = KB_MAX(e->slot_free[f->slot], f->end);
+}
+
+/* Start building @hash ahead of need, if a slot model and room allow. */
+static void prefetch(struct engine *e, const char *hash)
+{
+	struct kb_build_result jb = { 0 };
+	struct prefetch *f;
+	size_t s;
+	int r;
+
+	if (!e->slots || e->npf >= MAX_PREFETCH || find_prefetch(e, hash))
+		return;
+	{
+		struct tested *t = find_tested(e, hash);
+
+		if (t && t->built)
+			return;
+	}
+	/* journaled (a resumed bisection, or the cache): nothing to build */
+	r = kb_journal_get_build(e->jr, hash, e->build_key, &jb);
+	kb_build_result_clear(&jb);
+	if (r != 0)
+		return;
+	f = kb_xcalloc(1, sizeof(*f));
+	f->e = e;
+	snprintf(f->hash, sizeof(f->hash), "%s", hash);
+	s = first_free_slot(e);
+	f->slot = s;
+	f->start = KB_MAX(e->vnow, e->slot_free[s]);
+	e->pf[e->npf++] = f;
+	e->pf_started++;
+	progress(e, "building %.12s ahead of need", hash);
+	if (!e->p->virtual_time && !pthread_create(&f->th, NULL, prefetch_thread, f)) {
+		f->threaded = true;
+		/* the slot is busy until the build ends; assume its usual length */
+		e->slot_free[s] = f->start + KB_MAX(e->build_s / KB_MAX(e->res->builds, 1u), 1.0);
+		return;
+	}
+	prefetch_thread(f);
+	f->joined = true;
+	f->end = f->start + (f->err < 0 ? 0 : f->res.seconds);
+	e->slot_free[s] = f->end;
+}
+
+static void prefetch_drop(struct engine *e, struct prefetch *f);
+
+/*
+ * Speculative builds nobody asked for: they cost a build each (counted)
+ * and their results go to the journal, where a later bisection of the
+ * same repository finds them.  A real build still running is waited for:
+ * backends cannot cancel a build yet.
+ */
+static void prefetch_finish(struct engine *e)
+{
+	while (e->npf) {
+		struct prefetch *f = e->pf[0];
+
+		prefetch_wait(e, f);
+		if (f->err >= 0) {
+			e->res->builds++;
+			e->build_s += f->res.seconds;
+			if (f->res.status != KB_BUILD_INFRA && e->jr &&
+			    kb_journal_put_build(e->jr, f->hash, e->build_key, &f->res) < 0)
+				progress(e, "cannot journal the build of %.12s: %s", f->hash,
+					 kb_error_last());
+		}
+		prefetch_drop(e, f);
+	}
+}
+
+static void prefetch_drop(struct engine *e, struct prefetch *f)
+{
+	for (size_t i = 0; i < e->npf; i++)
+		if (e->pf[i] == f) {
+			e->pf[i] = e->pf[--e->npf];
+			break;
+		}
+	kb_build_result_clear(&f->res);
+	free(f);
+}
+
+/*
+ * The build of @t: from a speculative build, the journal, or the backend
+ * now.  On the model's timeline a build asked for now waits for a free slot
+ * and the VMs wait for it; a speculative one only for what is left of it.
+ */
 static int ensure_built(struct engine *e, struct tested *t)
 {
+	struct prefetch *f = find_prefetch(e, t->hash);
 	int r;
 
 	if (t->built)
 		return 0;
+	if (f) {
+		prefetch_wait(e, f);
+		r = f->err;
+		if (r < 0) {
+			prefetch_drop(e, f);
+			return r;
+		}
+		t->build = f->res;
+		memset(&f->res, 0, sizeof(f->res));
+		e->vnow = KB_MAX(e->vnow, f->end);
+		e->pf_used++;
+		prefetch_drop(e, f);
+		e->res->builds++;
+		e->build_s += t->build.seconds;
+		if (t->build.status != KB_BUILD_INFRA) {
+			r = kb_journal_put_build(e->jr, t->hash, e->build_key, &t->build);
+			if (r < 0)
+				return r;
+		}
+		goto built;
+	}
 	r = kb_journal_get_build(e->jr, t->hash, e->build_key, &t->build);
 	if (r < 0)
 		return r;
 	if (r == 0 || t->build.status == KB_BUILD_INFRA) {
+		size_t s = first_free_slot(e);
+
 		kb_build_result_clear(&t->build);
 		progress(e, "building %.12s", t->hash);
 		r = e->be->build(e->be->ctx, t->hash, &t->build);
@@ -311,6 +504,8 @@ static int ensure_built(struct engine *e, struct tested *t)
 			return r;
 		e->res->builds++;
 		e->build_s += t->build.seconds;
+		e->vnow = KB_MAX(e->vnow, e->slot_free[s]) + t->build.seconds;
+		e->slot_free[s] = e->vnow;
 		/* Infra failures are not cached: a later run retries them. */
 		if (t->build.status != KB_BUILD_INFRA) {
 			r = kb_journal_put_build(e->jr, t->hash, e->build_key, &t->build);
@@ -320,7 +515,9 @@ static int ensure_built(struct engine *e, struct tested *t)
 	} else {
 		e->res->builds++;
 		e->build_s += t->build.seconds;
+		e->vnow += t->build.seconds;
 	}
+built:
 	t->built = true;
 	if (t->build.status == KB_BUILD_OK)
 		t->runset = get_runset(e, t->build.signature);
@@ -397,8 +594,10 @@ static int ensure_runs(struct engine *e, struct tested *t, unsigned want)
 			return r;
 	}
 	/* Journaled runs taken into use now count as test time of this bisection. */
-	for (size_t i = rs->used; i < KB_MIN(rs->n, (size_t)want); i++)
+	for (size_t i = rs->used; i < KB_MIN(rs->n, (size_t)want); i++) {
 		e->test_s += rs->runs[i].seconds / par;
+		e->vnow += rs->runs[i].seconds / par;
+	}
 	while (rs->n < want) {
 		unsigned batch = KB_MIN(par, want - (unsigned)rs->n);
 		struct run_job jobs[64];
@@ -445,7 +644,12 @@ static int ensure_runs(struct engine *e, struct tested *t, unsigned want)
 		}
 		if (r < 0)
 			return r;
-		e->test_s += e->p->virtual_time ? longest : now_mono() - t0;
+		{
+			double took = e->p->virtual_time ? longest : now_mono() - t0;
+
+			e->test_s += took;
+			e->vnow += took;
+		}
 	}
 	rs->used = KB_MAX(rs->used, (size_t)want);
 	return 0;
@@ -667,7 +871,7 @@ static void finish_culprit(struct engine *e, const char *hash, double confidence
  */
 static bool over_budget(const struct engine *e)
 {
-	double spent = e->build_s + e->test_s;
+	double spent = e->vnow;
 
 	if (!e->p->virtual_time)
 		spent = KB_MAX(spent, now_mono() - e->t0);
@@ -1025,6 +1229,53 @@ static void bayes_observe_tested(struct engine *e, struct kb_bayes *b, struct te
 		kb_bayes_set_untestable(b, j, true);
 }
 
+/*
+ * While commit @j gets @runs more runs, build what the search would test
+ * next after either outcome: a copy of the posterior is told "@j crashed
+ * as a bad commit would" or "@j stayed clean", and asked for its next
+ * step.  The likelier outcome's commit is started first.  Nothing the
+ * copies learn reaches the real posterior.
+ */
+static void speculate(struct engine *e, struct kb_bayes *b, size_t j, unsigned runs)
+{
+	double a = kb_bayes_mass_reachable(b, j), p1, p0;
+	unsigned crashes;
+	bool bad_first = a >= 0.5;
+
+	if (!e->slots || !runs)
+		return;
+	kb_bayes_rates(b, &p1, &p0);
+	crashes = (unsigned)lround(p1 * runs);
+	crashes = KB_MIN(KB_MAX(crashes, 1u), runs);
+	for (int k = 0; k < 2; k++) {
+		bool bad = k == 0 ? bad_first : !bad_first;
+		struct kb_bayes *c = kb_bayes_clone(b);
+		struct kb_bayes_choice ch;
+
+		kb_bayes_observe(c, j, bad ? crashes : 0, runs);
+		kb_bayes_choose_next(c, &ch);
+		if (ch.action == KB_BAYES_TEST)
+			prefetch(e, bayes_hash(e, ch.commit));
+		kb_bayes_free(c);
+	}
+}
+
+/* The first search step, from a posterior told the bad end crashed. */
+static void speculate_first(struct engine *e, const struct kb_bayes_params *bp)
+{
+	struct kb_bayes *c = NULL;
+	struct kb_bayes_choice ch;
+	unsigned t = KB_MAX(bp->calib_min_crashes, 1u);
+
+	if (kb_bayes_new(e->dag, bp, &c) < 0)
+		return;
+	kb_bayes_observe(c, e->dag->bad, t, KB_MAX(t, bp->calib_runs));
+	kb_bayes_choose_next(c, &ch);
+	if (ch.action == KB_BAYES_TEST)
+		prefetch(e, bayes_hash(e, ch.commit));
+	kb_bayes_free(c);
+}
+
 static int run_bayes(struct engine *e)
 {
 	struct kb_bayes_params bp;
@@ -1036,9 +1287,49 @@ static int run_bayes(struct engine *e)
 	double *post = NULL;
 	int r;
 
-	/* Calibrate on the bad end: learn the crash and its rate. */
+	kb_bayes_params_default(&bp);
+	/*
+	 * The cost model stays the parameters' default (a build costs several
+	 * batches, as for kernels): prices measured from wall time made two
+	 * bisections of the same repository take different paths, and an e2e
+	 * outcome depend on machine load.
+	 */
+	bp.confidence = e->cfg->confidence;
+	bp.vms = par;
+	bp.max_batches = KB_MAX(1u, (runs + par - 1) / par);
+	bp.calib_runs = par; /* what the engine gave the bad end first */
+	bp.calib_max_runs = 4 * runs;
+	/*
+	 * A run costs 3% of a batch on top of the batch: steps take fewer runs
+	 * than the VMs when they add little information (one run decides a
+	 * commit at p1 = 1; ten do at p1 = 0.5 with 20 VMs).  bench-strategy:
+	 * 1% spent 8% more VM-runs than the reference at V = 20, p1 = 0.5;
+	 * 5% added wall time there.
+	 */
+	bp.cost_run = 0.03 * bp.cost_batch;
+	/*
+	 * With both ends known, the first search step is known before the bad
+	 * end's runs end: build it meanwhile.
+	 */
+	if (e->good[0] && e->slots) {
+		struct tested *t = get_tested(e, e->bad);
+
+		r = load_dag(e);
+		if (r < 0)
+			return r;
+		r = ensure_built(e, t);
+		if (r < 0)
+			return r;
+		if (t->build.status == KB_BUILD_OK)
+			speculate_first(e, &bp);
+	}
+	/*
+	 * Calibrate on the bad end: learn the crash and its rate.  One batch
+	 * first; the posterior asks for more (CALIBRATE) while it has seen
+	 * too few crashes to know the rate.
+	 */
 	{
-		unsigned want = KB_MAX(runs, 2 * par);
+		unsigned want = par;
 		struct kb_result_commit *rc = NULL;
 		struct tested *t;
 
@@ -1058,7 +1349,7 @@ static int run_bayes(struct engine *e)
 			count_runs(e, &e->rs[t->runset], 0, e->rs[t->runset].used, &c);
 			if (c.target >= 2 || want >= 4 * runs)
 				break;
-			want += runs;
+			want += par;
 		}
 		rc->verdict = c.target ? KB_COMMIT_BAD : KB_COMMIT_SKIP;
 		if (!c.target) {
@@ -1084,24 +1375,6 @@ static int run_bayes(struct engine *e)
 	r = load_dag(e);
 	if (r < 0)
 		return r;
-	kb_bayes_params_default(&bp);
-	/*
-	 * The cost model stays the parameters' default (a build costs several
-	 * batches, as for kernels): prices measured from wall time made two
-	 * bisections of the same repository take different paths, and an e2e
-	 * outcome depend on machine load.
-	 */
-	bp.confidence = e->cfg->confidence;
-	bp.vms = par;
-	bp.max_batches = KB_MAX(1u, (runs + par - 1) / par);
-	bp.calib_runs = runs;
-	bp.calib_max_runs = 4 * runs;
-	/*
-	 * A run costs 1% of a batch on top of the batch: steps take fewer runs
-	 * than the VMs when they add almost no information (one run decides a
-	 * commit at p1 = 1; ten do at p1 = 0.5 with 20 VMs).
-	 */
-	bp.cost_run = 0.01 * bp.cost_batch;
 	r = kb_bayes_new(e->dag, &bp, &b);
 	if (r < 0)
 		return r;
@@ -1197,6 +1470,14 @@ static int run_bayes(struct engine *e)
 		want = ch.runs ? ch.runs : par;
 		if (t->built && t->build.status == KB_BUILD_OK)
 			want += (unsigned)e->rs[t->runset].used;
+		/* Build it (or take its speculative build), then start the next ones. */
+		r = ensure_built(e, t);
+		if (r < 0)
+			goto out;
+		if (t->build.status == KB_BUILD_OK) {
+			bayes_note_build(e, b, t);
+			speculate(e, b, ch.commit, ch.runs ? ch.runs : par);
+		}
 		r = test_commit(e, hash, want,
 				ch.reason == KB_BAYES_R_CONFIRM ? KB_ROLE_VERIFY : KB_ROLE_BISECT,
 				NULL, &c, NULL);
@@ -1407,6 +1688,7 @@ int kb_engine_run(const struct kb_engine_params *p, struct kb_result *res)
 		e.be = &e.own_backend;
 		e.own_be = true;
 	}
+	e.slots = KB_MIN(KB_MIN(p->cfg->build.slots, e.be->build_slots), (unsigned)MAX_SLOTS);
 	kb_log_bisect_from(&e.log, e.bad);
 	flush_log(&e);
 	r = p->strategy == KB_STRATEGY_REFERENCE ? run_reference(&e) : run_bayes(&e);
@@ -1427,12 +1709,11 @@ out:
 		 * A resumed bisection replays journaled builds and runs in no
 		 * time; its total is at least the time those took the first time.
 		 */
-		res->total_seconds = p->virtual_time ?
-					     e.build_s + e.test_s :
-					     KB_MAX(now_mono() - e.t0, e.build_s + e.test_s);
+		res->total_seconds = p->virtual_time ? e.vnow : KB_MAX(now_mono() - e.t0, e.vnow);
 		kb_log_summary(&e.log, res);
 		flush_log(&e);
 	}
+	prefetch_finish(&e);
 	if (e.own_be && e.own_backend.close)
 		e.own_backend.close(e.own_backend.ctx);
 	kb_journal_close(e.jr);

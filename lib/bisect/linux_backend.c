@@ -462,7 +462,13 @@ int kb_linux_backend_new(const struct kb_config *cfg, const char *workdir, struc
 	r = kb_git_worktree_prepare(cfg->repo, workdir, &lb->tree);
 	if (r < 0)
 		goto fail;
-	*be = (struct kb_backend){ .ctx = lb, .build = lx_build, .run = lx_run, .close = lx_close };
+	/*
+	 * Runs boot images copied out of the build, so one build (the tree and
+	 * O= are single) can go on while VMs run.
+	 */
+	*be = (struct kb_backend){
+		.ctx = lb, .build = lx_build, .run = lx_run, .close = lx_close, .build_slots = 1
+	};
 	return 0;
 fail:
 	lx_close(lb);

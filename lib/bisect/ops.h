@@ -47,6 +47,13 @@ struct kb_backend {
 	int (*run)(void *ctx, const char *commit, const char *sig, unsigned run_idx,
 		   struct kb_run_result *res);
 	void (*close)(void *ctx);
+	/*
+	 * How many builds this backend can run at once while runs go on
+	 * (the engine uses min(this, config build.slots)).  0: a build must
+	 * not overlap runs (the local backend's tests run in the tree it
+	 * builds in), so the engine builds only between tests.
+	 */
+	unsigned build_slots;
 };
 
 struct kb_dag;

@@ -748,7 +748,10 @@ static int sim_run(void *ctx, const char *commit, const char *sig, unsigned run_
 
 void kb_sim_backend(struct kb_sim *s, struct kb_backend *ret)
 {
-	*ret = (struct kb_backend){ .ctx = s, .build = sim_build, .run = sim_run };
+	/* outcomes are functions of (commit, run index): any overlap is fine */
+	*ret = (struct kb_backend){
+		.ctx = s, .build = sim_build, .run = sim_run, .build_slots = 64
+	};
 }
 
 /* ---- vcs --------------------------------------------------------------- */
@@ -1008,17 +1011,20 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 	/* "repo" must name a directory; the vcs is ours, so any will do */
 	dir = kb_xstrdup(t->workdir ? t->workdir : "/");
 	json = kb_xasprintf("{\"repo\": \"%s\", \"bad\": \"%s\"%s%s%s,"
+			    " \"build\": {\"command\": \"true\", \"slots\": %u},"
 			    " \"test\": {\"command\": \"true\", \"runs\": %u, \"parallel\": %u},"
 			    " \"strategy\": \"%s\", \"confidence\": %.6f}",
 			    dir, kb_sim_bad(s), t->no_good ? "" : ", \"good\": \"",
 			    t->no_good ? "" : kb_sim_good(s), t->no_good ? "" : "\"",
-			    t->runs ? t->runs : 10, t->parallel ? t->parallel : 1,
-			    kb_strategy_name(t->strategy),
+			    t->build_slots ? t->build_slots : 1, t->runs ? t->runs : 10,
+			    t->parallel ? t->parallel : 1, kb_strategy_name(t->strategy),
 			    t->confidence > 0 ? t->confidence : 0.99);
 	r = kb_config_parse(json, strlen(json), "sim.json", NULL, &cfg);
 	if (r < 0)
 		goto out;
 	kb_sim_backend(s, &be);
+	/* 0: a machine whose builds cannot overlap tests (the local backend's case) */
+	be.build_slots = t->build_slots;
 	kb_sim_vcs(s, &vcs);
 	ep.cfg = cfg;
 	ep.workdir = t->workdir ? t->workdir : "(memory)";
@@ -1026,7 +1032,7 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 	ep.strategy = t->strategy;
 	ep.backend = &be;
 	ep.vcs = &vcs;
-	ep.virtual_time = true;
+	ep.virtual_time = !t->real_clock;
 	ep.max_seconds = t->max_seconds;
 	ep.emit = t->emit;
 	ep.emit_ctx = t->emit_ctx;

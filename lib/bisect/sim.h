@@ -121,12 +121,19 @@ struct kb_sim_trial {
 	enum kb_strategy strategy;
 	unsigned runs; /* config test.runs (bayes: most runs per step) */
 	unsigned parallel; /* config test.parallel: VMs per batch */
+	unsigned build_slots; /* build slots beside the VMs; 0: builds only between tests */
 	double confidence; /* config confidence */
 	const char *workdir; /* journal directory; NULL: the journal stays in memory */
 	void (*emit)(void *ctx, const char *text, size_t len); /* the engine's log, or NULL */
 	void *emit_ctx;
 	bool no_good; /* no "good" in the config: the engine walks the release tags */
 	double max_seconds; /* the engine's time budget (kb_engine_params), 0: none */
+	/*
+	 * Run the engine as for a real backend (threads for runs and
+	 * speculative builds, the machine's clock); tests use it to drive the
+	 * threaded paths with the simulator's outcomes.
+	 */
+	bool real_clock;
 };
 
 /*

@@ -70,6 +70,7 @@ static void test_defaults(void **state)
 	assert_false(kb_command_present(&c->build.command));
 	assert_int_equal(c->build.n_artifacts, 0);
 	assert_true(c->build.timeout == 3600.0);
+	assert_int_equal(c->build.slots, 1);
 	assert_string_equal(c->test.backend, "local");
 	assert_string_equal(c->test.command.shell, "./t.sh");
 	assert_null(c->test.command.argv);
@@ -98,7 +99,8 @@ static void test_full_and_argv(void **state)
 		"  \"release_tags\": \"rel-*\",\n"
 		"  \"title\": \"KASAN: use-after-free in foo\",\n"
 		"  \"build\": {\"command\": [\"make\", \"-j2\", \"\"],\n"
-		"            \"artifacts\": [\"out/bin\", \"vmlinux\"], \"timeout\": 10.5},\n"
+		"            \"artifacts\": [\"out/bin\", \"vmlinux\"], \"timeout\": 10.5,\n"
+		"            \"slots\": 3},\n"
 		"  \"test\": {\"backend\": \"local\", \"command\": [\"./run\", \"--x\"],\n"
 		"           \"runs\": 20, \"parallel\": 2, \"timeout\": 60},\n"
 		"  \"strategy\": \"reference\",\n"
@@ -120,6 +122,7 @@ static void test_full_and_argv(void **state)
 	assert_string_equal(c->build.artifacts[1], "vmlinux");
 	assert_null(c->build.artifacts[2]);
 	assert_true(c->build.timeout == 10.5);
+	assert_int_equal(c->build.slots, 3);
 	assert_int_equal(c->test.command.argc, 2);
 	assert_string_equal(c->test.command.argv[1], "--x");
 	assert_int_equal(c->test.runs, 20);
@@ -205,6 +208,12 @@ static void test_bad_values(void **state)
 	(void)state;
 	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\", \"runs\": 0}}",
 		     "config.json:1:66: \"test.runs\" must be between 1 and 1000");
+	expect_error(MIN_PREFIX "\"build\": {\"command\": \"m\", \"slots\": 65}, "
+				"\"test\": {\"command\": \"x\"}}",
+		     "config.json:1:68: \"build.slots\" must be between 1 and 64");
+	/* only kernels may leave out the build command (the "linux" section builds) */
+	expect_error(MIN_PREFIX "\"build\": {\"slots\": 2}, \"test\": {\"command\": \"x\"}}",
+		     "config.json:1:42: missing key \"command\" in \"build\"");
 	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\", \"parallel\": 0}}",
 		     "config.json:1:70: \"test.parallel\" must be between 1 and 256");
 	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\", \"timeout\": 0}}",
@@ -262,10 +271,14 @@ static void test_linux_kind(void **state)
 	struct kb_config *c =
 		parse_ok(MIN_PREFIX "\"kind\": \"linux\", "
 				    "\"linux\": {\"config\": \"x.config\", \"n\": [1]}, "
+				    "\"build\": {\"slots\": 2}, "
 				    "\"test\": {\"backend\": \"qemu\", \"command\": \"x\"}}");
 
 	assert_non_null(c);
 	assert_int_equal(c->kind, KB_CONFIG_LINUX);
+	/* kernels need no build command: "build" may only set the slots */
+	assert_int_equal(c->build.slots, 2);
+	assert_false(kb_command_present(&c->build.command));
 	assert_string_equal(c->test.backend, "qemu");
 	assert_non_null(c->linux_section);
 	assert_string_equal(json_string_value(json_object_get(c->linux_section, "config")),

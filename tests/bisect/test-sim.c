@@ -742,6 +742,106 @@ static void test_engine_deterministic_and_capped(void **state)
 	kb_sim_free(s1);
 }
 
+/*
+ * One bisection with 2 build slots, twice on equal worlds: the second time
+ * on the first one's journal (@journal: it must replay without a build or
+ * a run), or with threads and the real clock.  Both take the same path.
+ */
+static void run_twice(enum kb_sim_shape shape, uint64_t seed, bool journal)
+{
+	char dir[] = "/tmp/kb-test-sim.XXXXXX";
+	struct kb_sim_trial t = {
+		.strategy = KB_STRATEGY_BAYES, .runs = 20, .parallel = 10, .build_slots = 2
+	};
+	struct kb_result a, b;
+	struct kb_sim *s1 = new_sim(shape, 1000, seed, 0.8);
+	struct kb_sim *s2 = new_sim(shape, 1000, seed, 0.8);
+	unsigned nb, nr;
+
+	if (journal) {
+		assert_non_null(mkdtemp(dir));
+		t.workdir = dir;
+	}
+	assert_int_equal(kb_sim_run(s1, &t, &a), 0);
+	t.real_clock = !journal;
+	assert_int_equal(kb_sim_run(s2, &t, &b), 0);
+	if (journal)
+		assert_int_equal(kb_rm_rf(dir), 0);
+	assert_string_equal(a.culprit, b.culprit);
+	assert_int_equal(a.n_commits, b.n_commits);
+	for (size_t i = 0; i < a.n_commits; i++)
+		assert_string_equal(a.commits[i].commit, b.commits[i].commit);
+	kb_sim_counts(s1, &nb, &nr);
+	assert_int_equal(nb, a.builds); /* speculative builds count */
+	kb_sim_counts(s2, &nb, &nr);
+	if (journal) {
+		assert_int_equal(nb, 0);
+		assert_int_equal(nr, 0);
+	} else {
+		assert_int_equal(nb, b.builds);
+		assert_int_equal(a.builds, b.builds);
+	}
+	kb_result_clear(&a);
+	kb_result_clear(&b);
+	kb_sim_free(s1);
+	kb_sim_free(s2);
+}
+
+/*
+ * Build slots beside the VMs: the engine builds what it would test next
+ * while a commit is tested.  That must change the wall time only: the
+ * tested commits, their runs and the culprit are those of a machine whose
+ * builds cannot overlap tests, and a bisection resumed from its journal
+ * replays without a single new build or run (speculative builds included).
+ */
+static void test_engine_build_slots(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		struct kb_result res[3];
+		double total[3];
+		unsigned builds[3];
+
+		for (unsigned slots = 0; slots < 3; slots++) {
+			struct kb_sim *s = new_sim(seed % 2 ? KB_SIM_KERNEL : KB_SIM_LINEAR, 1000,
+						   seed, seed <= 2 ? 0.8 : 0.5);
+			struct kb_sim_trial t = { .strategy = KB_STRATEGY_BAYES,
+						  .runs = 20,
+						  .parallel = 10,
+						  .build_slots = slots };
+
+			assert_int_equal(kb_sim_run(s, &t, &res[slots]), 0);
+			assert_int_equal(res[slots].verdict, KB_RESULT_CULPRIT);
+			assert_string_equal(res[slots].culprit, kb_sim_culprit_hash(s));
+			total[slots] = res[slots].total_seconds;
+			builds[slots] = res[slots].builds;
+			kb_sim_free(s);
+		}
+		for (unsigned slots = 1; slots < 3; slots++) {
+			assert_int_equal(res[slots].n_commits, res[0].n_commits);
+			for (size_t i = 0; i < res[0].n_commits; i++) {
+				assert_string_equal(res[slots].commits[i].commit,
+						    res[0].commits[i].commit);
+				assert_int_equal(res[slots].commits[i].n_runs,
+						 res[0].commits[i].n_runs);
+			}
+			assert_int_equal(res[slots].runs, res[0].runs);
+		}
+		/* no overlap: the wall time is the sum of builds and batches */
+		assert_float_equal(total[0], res[0].build_seconds + res[0].test_seconds, 1e-6);
+		/* speculation costs builds and saves time: at least a build per 3 steps */
+		assert_true(builds[1] > builds[0]);
+		assert_true(total[1] <= total[0] - 360.0 * res[0].builds / 3);
+		assert_true(total[2] <= total[1]);
+		for (unsigned slots = 0; slots < 3; slots++)
+			kb_result_clear(&res[slots]);
+	}
+	/* threads (a real backend's way): the same bisection, the same builds */
+	run_twice(KB_SIM_LINEAR, 5, false);
+	/* resume: the journal has every build the first pass made */
+	run_twice(KB_SIM_KERNEL, 9, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -762,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_release_walk),
 		cmocka_unit_test(test_reference_midpoints),
 		cmocka_unit_test(test_engine_deterministic_and_capped),
+		cmocka_unit_test(test_engine_build_slots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
