@@ -647,6 +647,35 @@ double kb_bayes_mass_reachable(struct kb_bayes *b, size_t j)
 	return b->A[KB_MIN(j, b->n)];
 }
 
+size_t kb_bayes_spread(struct kb_bayes *b, size_t k, size_t *out)
+{
+	size_t got = 0;
+
+	compute(b);
+	for (size_t i = 1; i <= k; i++) {
+		double q = (double)i / (double)(k + 1), best = INFINITY;
+		size_t pick = NONE;
+
+		for (size_t j = 0; j < b->n; j++) {
+			double a = b->A[j], d = fabs(a - q);
+			bool taken = false;
+
+			/* decided commits teach nothing */
+			if (b->untestable[j] || a < 1e-3 || a > 1 - 1e-3 || d >= best)
+				continue;
+			for (size_t m = 0; m < got && !taken; m++)
+				taken = find(b, out[m]) == find(b, j);
+			if (!taken) {
+				best = d;
+				pick = j;
+			}
+		}
+		if (pick != NONE)
+			out[got++] = pick;
+	}
+	return got;
+}
+
 void kb_bayes_rates(struct kb_bayes *b, double *ret_p1, double *ret_p0)
 {
 	compute(b);

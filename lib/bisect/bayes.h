@@ -140,6 +140,15 @@ void kb_bayes_best(struct kb_bayes *b, size_t *ret_j, double *ret_p);
  */
 size_t kb_bayes_credible_set(struct kb_bayes *b, double level, size_t *out);
 
+/*
+ * Up to @k commits to test at the same time (k-ary search): for i = 1..k
+ * the testable commit whose P(bad) is closest to i / (k + 1), one per
+ * binary class, none already decided (P(bad) within 1e-3 of 0 or 1).  On a
+ * chain they cut the posterior into k + 1 parts of equal mass.  Returns
+ * how many were found (into @out, room for k).
+ */
+size_t kb_bayes_spread(struct kb_bayes *b, size_t k, size_t *out);
+
 /* Posterior means of the crash rates (plug-in values used by choose_next). */
 void kb_bayes_rates(struct kb_bayes *b, double *ret_p1, double *ret_p0);
 

@@ -187,6 +187,15 @@ static struct kb_bayes *new_bayes(const struct kb_dag *d, const struct kb_bayes_
 	return b;
 }
 
+/* Known rates, no OUT: p1 given, p0 = 0. */
+static void fixed_params(struct kb_bayes_params *p, double p1)
+{
+	kb_bayes_params_default(p);
+	p->p1_fixed = p1;
+	p->p0_fixed = 0;
+	p->prior_out = 0;
+}
+
 static void test_chain_fixed_rates(void **state)
 {
 	struct kb_dag *d = dag_linear(3);
@@ -195,10 +204,7 @@ static void test_chain_fixed_rates(void **state)
 	double post[4];
 
 	(void)state;
-	kb_bayes_params_default(&p);
-	p.p1_fixed = 0.5;
-	p.p0_fixed = 0;
-	p.prior_out = 0;
+	fixed_params(&p, 0.5);
 	b = new_bayes(d, &p);
 
 	/* uniform prior */
@@ -347,10 +353,7 @@ static void test_same_binary_and_noop_prior(void **state)
 	unsigned t, r;
 
 	(void)state;
-	kb_bayes_params_default(&p);
-	p.p1_fixed = 1;
-	p.p0_fixed = 0;
-	p.prior_out = 0;
+	fixed_params(&p, 1);
 
 	/* without pooling, a clean commit 2 leaves only k = 3 */
 	b = new_bayes(d, &p);
@@ -483,10 +486,7 @@ static void test_choose_calibrate_then_midpoint(void **state)
 	struct kb_bayes *b;
 
 	(void)state;
-	kb_bayes_params_default(&p);
-	p.p1_fixed = 1;
-	p.p0_fixed = 0;
-	p.prior_out = 0;
+	fixed_params(&p, 1);
 	b = new_bayes(d, &p);
 	assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
 	assert_int_equal(ch.action, KB_BAYES_TEST);
@@ -513,6 +513,49 @@ static void test_choose_calibrate_then_midpoint(void **state)
 }
 
 /*
+ * k-ary spread and the posterior's copy.  Uniform over 16 commits of a
+ * chain, A_j = (j + 1) / 16: the quartiles are commits 3, 7 and 11; a
+ * decided commit is never proposed.  A clone answers like the original and
+ * what it learns stays in it.
+ */
+static void test_spread_and_clone(void **state)
+{
+	struct kb_dag *d = dag_linear(16);
+	struct kb_bayes_params p;
+	struct kb_bayes_choice c1, c2;
+	struct kb_bayes *b, *c;
+	size_t set[4];
+
+	(void)state;
+	fixed_params(&p, 1);
+	b = new_bayes(d, &p);
+	assert_int_equal(kb_bayes_observe(b, 15, 20, 20), 0);
+	assert_int_equal(kb_bayes_spread(b, 3, set), 3);
+	assert_int_equal(set[0], 3);
+	assert_int_equal(set[1], 7);
+	assert_int_equal(set[2], 11);
+	assert_int_equal(kb_bayes_spread(b, 1, set), 1);
+	assert_true(set[0] == 7 || set[0] == 8);
+
+	c = kb_bayes_clone(b);
+	assert_int_equal(kb_bayes_choose_next(b, &c1), 0);
+	assert_int_equal(kb_bayes_choose_next(c, &c2), 0);
+	assert_int_equal(c1.commit, c2.commit);
+	assert_float_equal(c1.gain, c2.gain, 1e-12);
+	/* the copy learns that 7 is good: its mass moves to 8..15, the original's stays */
+	assert_int_equal(kb_bayes_observe(c, 7, 0, 10), 0);
+	assert_float_equal(kb_bayes_mass_reachable(c, 7), 0, 1e-9);
+	assert_float_equal(kb_bayes_mass_reachable(b, 7), 0.5, 1e-9);
+	/* 0..7 are decided in the copy: its spread stays in 8..14 */
+	assert_int_equal(kb_bayes_spread(c, 3, set), 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(set[i] >= 8 && set[i] <= 14);
+	kb_bayes_free(c);
+	kb_bayes_free(b);
+	dag_destroy(d);
+}
+
+/*
  * With a price per run, a step takes only the runs that pay: one run
  * decides a commit when p1 = 1, so the midpoint gets 1 run (cost one batch
  * plus one run) instead of a batch of 10; a noisy reproducer still gets a
@@ -526,10 +569,7 @@ static void test_choose_partial_batch(void **state)
 	struct kb_bayes *b;
 
 	(void)state;
-	kb_bayes_params_default(&p);
-	p.p1_fixed = 1;
-	p.p0_fixed = 0;
-	p.prior_out = 0;
+	fixed_params(&p, 1);
 	p.cost_run = 0.01;
 	b = new_bayes(d, &p);
 	assert_int_equal(kb_bayes_observe(b, 7, 20, 20), 0);
@@ -1389,6 +1429,7 @@ int main(void)
 		cmocka_unit_test(test_info_gain),
 		cmocka_unit_test(test_choose_calibrate_then_midpoint),
 		cmocka_unit_test(test_choose_partial_batch),
+		cmocka_unit_test(test_spread_and_clone),
 		cmocka_unit_test(test_no_repro),
 		cmocka_unit_test(test_confirmation),
 		cmocka_unit_test(test_untestable_cluster),

@@ -842,6 +842,45 @@ static void test_engine_build_slots(void **state)
 	run_twice(KB_SIM_KERNEL, 9, true);
 }
 
+/*
+ * Three build slots and a reproducer that always crashes: three commits
+ * (the quartiles) are built side by side and tested in one batch, three
+ * or four VMs each, so the bisection takes less wall time than with two
+ * slots, and still names the culprit.
+ */
+static void test_engine_kary(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct kb_result res[2];
+
+		for (unsigned i = 0; i < 2; i++) {
+			struct kb_sim *s = new_sim(KB_SIM_LINEAR, 1000, seed, 1.0);
+			struct kb_sim_trial t = { .strategy = KB_STRATEGY_BAYES,
+						  .runs = 20,
+						  .parallel = 10,
+						  .build_slots = 2 + i };
+
+			assert_int_equal(kb_sim_run(s, &t, &res[i]), 0);
+			assert_int_equal(res[i].verdict, KB_RESULT_CULPRIT);
+			assert_string_equal(res[i].culprit, kb_sim_culprit_hash(s));
+			kb_sim_free(s);
+		}
+		{
+			unsigned split = 0;
+
+			/* a share of the batch: 10 VMs / 3 commits */
+			for (size_t i = 0; i < res[1].n_commits; i++)
+				split += res[1].commits[i].role == KB_ROLE_BISECT &&
+					 res[1].commits[i].n_runs == 3;
+			assert_true(split >= 3);
+		}
+		assert_true(res[1].total_seconds < res[0].total_seconds);
+		kb_result_clear(&res[0]);
+		kb_result_clear(&res[1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -863,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_reference_midpoints),
 		cmocka_unit_test(test_engine_deterministic_and_capped),
 		cmocka_unit_test(test_engine_build_slots),
+		cmocka_unit_test(test_engine_kary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
