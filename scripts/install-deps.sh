@@ -6,7 +6,7 @@ set -euo pipefail
 base=(build-essential pkg-config meson ninja-build git python3 clang libclang-rt-14-dev
       libcmocka-dev libpcre2-dev libjansson-dev libsqlite3-dev libelf-dev libdw-dev
       libcapstone-dev libssl-dev binutils binutils-aarch64-linux-gnu binutils-arm-linux-gnueabi)
-kernel=(qemu-system-x86 busybox-static linux-source-6.1 ccache flex bison bc cpio
+kernel=(qemu-system-x86 busybox-static linux-source-6.1 ccache flex bison bc cpio clang-14
         xz-utils kmod dwarves rsync libelf-dev)
 
 case "${1:-base}" in

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Kernel backend ("kind": "linux").  One private clone is checked out at one
- * commit at a time and built out of tree into one persistent O= directory,
- * so consecutive commits rebuild incrementally (kb_kernel_build).  After a
+ * commit at a time and built out of tree into a persistent O= directory per
+ * toolchain (kb_kernel_out_dir), so consecutive commits built with the same
+ * compiler rebuild incrementally (kb_kernel_build).  After a
  * good build the image and vmlinux are copied to images/<signature>/, so
  * runs of any commit built before boot without a rebuild, and a crash is
  * symbolized against the vmlinux of the commit that produced it.
@@ -41,7 +42,7 @@ struct linux_be {
 	struct kb_linux_config *lc;
 	char *tree; /* the private clone */
 	char *logdir;
-	char *outdir; /* O= */
+	char *outdir; /* build_dir: O= is outdir/<compiler> (kb_kernel_out_dir) */
 	char *imgdir; /* images/<signature>/{image,vmlinux} */
 	char *initrd;
 	char *repro_bin; /* compiled reproducer, or NULL */
@@ -58,14 +59,8 @@ struct linux_be {
 static int tag_is_ancestor(void *ctx, const char *tag)
 {
 	const char *const *a = ctx; /* { tree, commit } */
-	int r = kb_git_is_ancestor(a[0], tag, a[1]);
 
-	/* a tag this repository lacks is simply not an ancestor */
-	if (r < 0) {
-		kb_error_clear();
-		r = 0;
-	}
-	return r;
+	return kb_linux_tag_is_ancestor(a[0], tag, a[1]);
 }
 
 /* Copy @src to @dst (atomically), for the per-signature image store. */
@@ -91,6 +86,7 @@ static int do_build(struct linux_be *lb, const char *commit, struct kb_build_res
 	const struct kb_linux_compiler *comp;
 	const char *anc[] = { lb->tree, commit };
 	struct kb_git_commit ci = { 0 };
+	_cleanup_free_ char *out = NULL;
 	int r, err;
 
 	memset(res, 0, sizeof(*res));
@@ -107,10 +103,12 @@ static int do_build(struct linux_be *lb, const char *commit, struct kb_build_res
 	kb_git_commit_release(&ci);
 	if (err < 0)
 		return err;
+	/* one O= per toolchain: a switch would recompile everything both ways */
+	out = kb_kernel_out_dir(lb->outdir, comp ? comp->cc : NULL, comp ? comp->ld : NULL);
 	{
 		struct kb_kernel_build b = {
 			.src = lb->tree,
-			.out = lb->outdir,
+			.out = out,
 			.config = lc->kernel_config,
 			.arch = lc->arch,
 			.cc = comp ? comp->cc : NULL,
@@ -130,8 +128,8 @@ static int do_build(struct linux_be *lb, const char *commit, struct kb_build_res
 		return r;
 	{
 		_cleanup_free_ char *dir = kb_xasprintf("%s/%s", lb->imgdir, res->signature);
-		_cleanup_free_ char *image = kb_kernel_image_path(lb->outdir, lc->arch);
-		_cleanup_free_ char *vmlinux = kb_xasprintf("%s/vmlinux", lb->outdir);
+		_cleanup_free_ char *image = kb_kernel_image_path(out, lc->arch);
+		_cleanup_free_ char *vmlinux = kb_xasprintf("%s/vmlinux", out);
 		_cleanup_free_ char *dimage = img_path(lb, res->signature, "image");
 		_cleanup_free_ char *dvmlinux = img_path(lb, res->signature, "vmlinux");
 

@@ -14,6 +14,7 @@
 #include "build/kernel.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "vcs/git.h"
 
 static const char *const linux_keys[] = {
 	"config",
@@ -396,4 +397,19 @@ const struct kb_linux_compiler *kb_linux_pick_compiler(const struct kb_linux_con
 		}
 	}
 	return NULL;
+}
+
+int kb_linux_tag_is_ancestor(const char *repo, const char *tag, const char *commit)
+{
+	char hash[KB_HASH_HEX + 1];
+	int r = kb_git_rev_parse(repo, tag, hash);
+
+	/* a tag this repository lacks is simply not an ancestor */
+	if (r == -ENOENT) {
+		kb_error_clear();
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	return kb_git_is_ancestor(repo, hash, commit);
 }

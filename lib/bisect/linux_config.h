@@ -80,4 +80,12 @@ const struct kb_linux_compiler *kb_linux_pick_compiler(const struct kb_linux_con
 									  const char *tag),
 						       void *ctx, int64_t date, int *err);
 
+/*
+ * Whether release tag @tag is an ancestor of (or is) @commit (a full hash)
+ * in @repo, for the "since_tag" rows: 1, 0 (also when @repo has no such
+ * tag), or -errno when git failed.  The tag is resolved to its commit first
+ * (annotated tags too).
+ */
+int kb_linux_tag_is_ancestor(const char *repo, const char *tag, const char *commit);
+
 #endif

@@ -50,6 +50,35 @@ char *kb_kernel_image_path(const char *out, const char *arch)
 	return i < 0 ? NULL : kb_xasprintf("%s/%s", out, arches[i].image);
 }
 
+/* Append @name to @b as one safe path component (see kb_kernel_out_dir()). */
+static void add_component(struct kb_buf *b, const char *name)
+{
+	size_t start = b->len;
+
+	for (const char *p = name + strspn(name, "/"); *p; p++) {
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			  (*p >= '0' && *p <= '9') || strchr("._+-", *p);
+
+		kb_buf_addch(b, ok ? *p : '_');
+	}
+	/* "", "." and ".." would not name a directory of its own */
+	if (b->len == start || strspn(b->buf + start, ".") == b->len - start)
+		kb_buf_addch(b, '_');
+}
+
+char *kb_kernel_out_dir(const char *build_dir, const char *cc, const char *ld)
+{
+	struct kb_buf b = KB_BUF_INIT;
+
+	kb_buf_addf(&b, "%s/", build_dir);
+	add_component(&b, cc ? cc : "gcc");
+	if (ld) {
+		kb_buf_addch(&b, '+');
+		add_component(&b, ld);
+	}
+	return kb_buf_detach(&b, NULL);
+}
+
 /* The value of CONFIG_@name (@nlen bytes) in @text: "y", "m", "\"str\"", ... or NULL. */
 static char *config_value(const char *text, size_t len, const char *name, size_t nlen)
 {

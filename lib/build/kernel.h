@@ -62,6 +62,19 @@ char *kb_kernel_compiler_id(const char *out);
  */
 char *kb_kernel_image_path(const char *out, const char *arch);
 
+/*
+ * The O= directory under @build_dir for compiler @cc (NULL: "gcc") and
+ * linker @ld (NULL: the kernel's default), malloc'ed: "@build_dir/gcc",
+ * "@build_dir/clang-14+ld.lld".  Each toolchain gets its own directory:
+ * Kbuild records the compiler and linker versions in the .config
+ * (CONFIG_CC_VERSION_TEXT, CONFIG_LD_VERSION, ...), so building with another
+ * one in the same directory recompiles everything, and switching back
+ * recompiles everything again.  Characters other than [A-Za-z0-9._+-] become
+ * '_' ("/opt/gcc-8/bin/gcc" is "opt_gcc-8_bin_gcc"), so the name is one path
+ * component.
+ */
+char *kb_kernel_out_dir(const char *build_dir, const char *cc, const char *ld);
+
 /* The kernel's ARCH= value of @arch, or NULL when kbisect does not support it. */
 const char *kb_kernel_make_arch(const char *arch);
 

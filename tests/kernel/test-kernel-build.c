@@ -4,7 +4,8 @@
  * targets kbisect calls (olddefconfig, bzImage) that records what it was
  * given.  Checks the make arguments and the reproducibility environment,
  * the required-options skip (before the image is built), a compile error as
- * a failed build with its error line, and the compiler line.
+ * a failed build with its error line, the compiler line, and one O=
+ * directory per toolchain (kb_kernel_out_dir).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -168,6 +169,55 @@ static void test_bad_arch(void **state)
 	kb_error_clear();
 }
 
+static void test_out_dir(void **state)
+{
+	static const struct {
+		const char *cc, *ld, *want;
+	} cases[] = {
+		{ NULL, NULL, "/b/gcc" },
+		{ "gcc", NULL, "/b/gcc" },
+		{ "clang-14", NULL, "/b/clang-14" },
+		{ "clang-14", "ld.lld-14", "/b/clang-14+ld.lld-14" },
+		{ "/opt/gcc 8/bin/gcc", NULL, "/b/opt_gcc_8_bin_gcc" },
+		{ "..", "/", "/b/.._+_" },
+		{ "", NULL, "/b/_" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_free_ char *d = kb_kernel_out_dir("/b", cases[i].cc, cases[i].ld);
+
+		assert_string_equal(d, cases[i].want);
+	}
+}
+
+/* Two toolchains build into their own O= and each keeps its compiler line. */
+static void test_one_out_dir_per_compiler(void **state)
+{
+	struct kb_kernel_build b = params(NULL, 0);
+	_cleanup_free_ char *gcc_out = kb_kernel_out_dir(out, NULL, NULL);
+	_cleanup_free_ char *clang_out = kb_kernel_out_dir(out, "clang-14", NULL);
+	_cleanup_free_ char *id = NULL;
+	struct kb_build_result res;
+
+	(void)state;
+	b.out = gcc_out;
+	assert_int_equal(kb_kernel_build(&b, "c1", &res), 0);
+	assert_int_equal(res.status, KB_BUILD_OK);
+	assert_string_equal(res.compiler, "gcc fake");
+	kb_build_result_clear(&res);
+	b.out = clang_out;
+	b.cc = "clang-14";
+	assert_int_equal(kb_kernel_build(&b, "c2", &res), 0);
+	assert_int_equal(res.status, KB_BUILD_OK);
+	assert_string_equal(res.compiler, "clang-14 fake");
+	kb_build_result_clear(&res);
+	/* the clang build did not touch the gcc tree */
+	id = kb_kernel_compiler_id(gcc_out);
+	assert_non_null(id);
+	assert_string_equal(id, "gcc fake");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +225,8 @@ int main(void)
 		cmocka_unit_test(test_required_option_dropped),
 		cmocka_unit_test(test_compile_error),
 		cmocka_unit_test(test_bad_arch),
+		cmocka_unit_test(test_out_dir),
+		cmocka_unit_test(test_one_out_dir_per_compiler),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

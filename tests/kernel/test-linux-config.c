@@ -262,6 +262,58 @@ static void test_compiler_table(void **state)
 	kb_config_free(cfg);
 }
 
+/* Run a shell snippet in the git repository @dir (test fixture only). */
+static void git_sh(const char *dir, const char *script)
+{
+	_cleanup_free_ char *cmd = kb_xasprintf(
+		"cd '%s' && export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=t "
+		"GIT_COMMITTER_EMAIL=t@e && %s >/dev/null 2>&1",
+		dir, script);
+
+	assert_int_equal(system(cmd), 0);
+}
+
+static void head_hash(const char *dir, const char *rev, char out[41])
+{
+	_cleanup_free_ char *cmd = kb_xasprintf("git -C '%s' rev-parse '%s^{commit}'", dir, rev);
+	FILE *f = popen(cmd, "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(out, 41, f));
+	assert_int_equal(pclose(f), 0);
+	assert_int_equal(strlen(out), 40);
+}
+
+/*
+ * "since_tag" rows on a real repository: release tags are names, not
+ * hashes, and annotated ones point at a tag object, not at the commit.
+ */
+static void test_tag_is_ancestor(void **state)
+{
+	_cleanup_free_ char *dir = kb_xasprintf("%s/tags", tmpdir);
+	char c1[41], c2[41], c3[41];
+
+	(void)state;
+	assert_int_equal(kb_mkdir_p(dir, 0755), 0);
+	git_sh(dir, "git init -q . && git commit -q --allow-empty -m one && "
+		    "git tag -a -m 'Linux v1.1' v1.1 && git commit -q --allow-empty -m two && "
+		    "git tag v1.2 && git commit -q --allow-empty -m three");
+	head_hash(dir, "v1.1", c1);
+	head_hash(dir, "v1.2", c2);
+	head_hash(dir, "HEAD", c3);
+	assert_int_equal(kb_linux_tag_is_ancestor(dir, "v1.1", c3), 1);
+	assert_int_equal(kb_linux_tag_is_ancestor(dir, "v1.2", c3), 1);
+	assert_int_equal(kb_linux_tag_is_ancestor(dir, "v1.1", c1), 1); /* the tagged commit */
+	assert_int_equal(kb_linux_tag_is_ancestor(dir, "v1.2", c1), 0);
+	assert_int_equal(kb_linux_tag_is_ancestor(dir, "v1.1", c2), 1);
+	/* a tag the repository lacks matches nothing and is no error */
+	assert_int_equal(kb_linux_tag_is_ancestor(dir, "v9.9", c3), 0);
+	assert_string_equal(kb_error_last(), "");
+	/* not a repository: an error, not a silent "no" */
+	assert_true(kb_linux_tag_is_ancestor(tmpdir, "v1.1", c3) < 0);
+	kb_error_clear();
+}
+
 static void test_required_options(void **state)
 {
 	const char *cfgtext = "CONFIG_64BIT=y\n"
@@ -331,10 +383,11 @@ static void test_compiler_id(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_all_keys),
-		cmocka_unit_test(test_errors),	       cmocka_unit_test(test_checks),
-		cmocka_unit_test(test_compiler_table), cmocka_unit_test(test_required_options),
-		cmocka_unit_test(test_arch_helpers),   cmocka_unit_test(test_compiler_id),
+		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_all_keys),
+		cmocka_unit_test(test_errors),		 cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_compiler_table),	 cmocka_unit_test(test_tag_is_ancestor),
+		cmocka_unit_test(test_required_options), cmocka_unit_test(test_arch_helpers),
+		cmocka_unit_test(test_compiler_id),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
