@@ -494,8 +494,11 @@ static int write_markdown(const char *path, const char *svg, const struct row *r
 		"builds and VM-runs are means per trial; \"calibrated\" is the share of right\n"
 		"answers among those reported with confidence >= 0.99 (their number in\n"
 		"brackets).  The classes and the simulator's model are in bench/strategy.c and\n"
-		"lib/bisect/sim.h.\n\n",
-		cmdline);
+		"lib/bisect/sim.h.  The default strategy has %u build slot%s beside the VMs\n"
+		"(build.slots: it builds the next candidates while a commit is tested, the\n"
+		"builds count in its column); the reference builds one commit at a time\n"
+		"between tests, as the reference system does.\n\n",
+		cmdline, opt_slots, opt_slots == 1 ? "" : "s");
 	print_table(f, rows, n, true);
 	fprintf(f, "\n![accuracy and wall time against p1](%s)\n\n", base ? base + 1 : svg);
 	fprintf(f, "### Goal check\n\n%s\n", goals);

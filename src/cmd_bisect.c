@@ -91,6 +91,7 @@ int cmd_bisect(int argc, char **argv)
 	}
 	p.cfg = cfg;
 	p.strategy = cfg->strategy;
+	p.max_seconds = cfg->time_budget;
 	if (strategy && kb_strategy_parse(strategy, &p.strategy) < 0) {
 		fprintf(stderr, "kbisect bisect: --strategy: %s\n", kb_error_last());
 		kb_config_free(cfg);

@@ -520,12 +520,13 @@ static int get_object(const struct ctx *x, json_t *root, const char *key, json_t
 
 /* ---- the schema ---- */
 
-static const char *const top_keys[] = { "kind",		"repo",	      "bad",   "good",
-					"release_tags", "title",      "build", "test",
-					"strategy",	"confidence", NULL };
-static const char *const top_keys_linux[] = { "kind",	      "repo",	    "bad",   "good",
-					      "release_tags", "title",	    "build", "test",
-					      "strategy",     "confidence", "linux", NULL };
+static const char *const top_keys[] = { "kind",		"repo",	      "bad",	     "good",
+					"release_tags", "title",      "build",	     "test",
+					"strategy",	"confidence", "time_budget", NULL };
+static const char *const top_keys_linux[] = {
+	"kind", "repo",	    "bad",	  "good",	 "release_tags", "title", "build",
+	"test", "strategy", "confidence", "time_budget", "linux",	 NULL
+};
 static const char *const build_keys[] = { "command", "artifacts", "timeout", "slots", NULL };
 static const char *const test_keys[] = {
 	"backend", "command", "runs", "parallel", "timeout", NULL
@@ -662,6 +663,8 @@ static int parse_root(const struct ctx *x, json_t *root, struct kb_config *c)
 			return err_at(x, "confidence", false,
 				      "\"confidence\" must be at least 0.5 and below 1");
 	}
+	if ((r = get_seconds(x, root, "", "time_budget", &c->time_budget)) < 0)
+		return r;
 	v = json_object_get(root, "linux");
 	if (v) {
 		if (!json_is_object(v))
@@ -720,6 +723,8 @@ json_t *kb_config_to_json(const struct kb_config *c)
 	json_object_set_new(o, "test", test);
 	json_object_set_new(o, "strategy", json_string(kb_strategy_name(c->strategy)));
 	json_object_set_new(o, "confidence", json_real(c->confidence));
+	if (c->time_budget > 0)
+		json_object_set_new(o, "time_budget", json_real(c->time_budget));
 	if (c->linux_section)
 		json_object_set(o, "linux", c->linux_section);
 	return o;

@@ -85,6 +85,11 @@ struct kb_config {
 
 	enum kb_strategy strategy;
 	double confidence; /* stop when the culprit's posterior reaches this */
+	/*
+	 * "time_budget": seconds of wall time after which no new search step
+	 * starts (the result is inconclusive with the candidates), 0: none
+	 */
+	double time_budget;
 
 	json_t *linux_section; /* "linux" object (kind linux), unvalidated; or NULL */
 	char hash[65]; /* sha256 hex of the canonical effective config */

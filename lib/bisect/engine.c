@@ -951,6 +951,9 @@ static bool over_budget(const struct engine *e)
 
 static char *budget_message(const struct engine *e)
 {
+	if (e->p->max_seconds < 3600)
+		return kb_xasprintf("time budget of %g s spent before the search converged",
+				    e->p->max_seconds);
 	return kb_xasprintf("time budget of %.1f h spent before the search converged",
 			    e->p->max_seconds / 3600);
 }
@@ -1378,8 +1381,9 @@ static void log_git_step(struct engine *e, struct kb_bayes *b, size_t j, const c
  * How many commits to test at once (k-ary search): as many as there are
  * build slots, as long as each still gets enough of the VMs to tell bad
  * from good: a bad commit shows no crash in its share of the runs with
- * probability at most 5%.  1 means one commit per step (with speculative
- * builds of the next one instead).
+ * probability at most 0.1%.  1 means one commit per step (with speculative
+ * builds of the next one instead): a 2-way split (9.5 min per bit at 6-min
+ * builds and 9-min batches) is slower than that (9 min).
  */
 static size_t kary_width(struct engine *e, struct kb_bayes *b)
 {
@@ -1390,10 +1394,10 @@ static size_t kary_width(struct engine *e, struct kb_bayes *b)
 	if (e->slots < KARY_MIN_SLOTS)
 		return 1;
 	kb_bayes_rates(b, &p1, &p0);
-	for (k = KB_MIN((size_t)e->slots, (size_t)par); k > 1; k--)
+	for (k = KB_MIN((size_t)e->slots, (size_t)par); k >= KARY_MIN_SLOTS; k--)
 		if (pow(1 - p1, (double)(par / k)) <= 0.001)
-			break;
-	return k;
+			return k;
+	return 1;
 }
 
 /*

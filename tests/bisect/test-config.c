@@ -79,6 +79,7 @@ static void test_defaults(void **state)
 	assert_true(c->test.timeout == 600.0);
 	assert_int_equal(c->strategy, KB_STRATEGY_BAYES);
 	assert_true(c->confidence == 0.99);
+	assert_true(c->time_budget == 0); /* none */
 	assert_null(c->linux_section);
 	assert_int_equal(strlen(c->hash), 64);
 	assert_int_equal(strspn(c->hash, "0123456789abcdef"), 64);
@@ -104,7 +105,8 @@ static void test_full_and_argv(void **state)
 		"  \"test\": {\"backend\": \"local\", \"command\": [\"./run\", \"--x\"],\n"
 		"           \"runs\": 20, \"parallel\": 2, \"timeout\": 60},\n"
 		"  \"strategy\": \"reference\",\n"
-		"  \"confidence\": 0.5\n"
+		"  \"confidence\": 0.5,\n"
+		"  \"time_budget\": 43200\n"
 		"}\n";
 	struct kb_config *c = parse_ok(text);
 
@@ -130,6 +132,7 @@ static void test_full_and_argv(void **state)
 	assert_true(c->test.timeout == 60.0);
 	assert_int_equal(c->strategy, KB_STRATEGY_REFERENCE);
 	assert_true(c->confidence == 0.5);
+	assert_true(c->time_budget == 43200.0);
 	kb_config_free(c);
 }
 
@@ -216,6 +219,8 @@ static void test_bad_values(void **state)
 		     "config.json:1:42: missing key \"command\" in \"build\"");
 	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\", \"parallel\": 0}}",
 		     "config.json:1:70: \"test.parallel\" must be between 1 and 256");
+	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\"}, \"time_budget\": -1}",
+		     "config.json:1:74: \"time_budget\" must be > 0 seconds");
 	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\", \"timeout\": 0}}",
 		     "config.json:1:69: \"test.timeout\" must be > 0 seconds");
 	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\", \"timeout\": -5}}",

@@ -80,4 +80,14 @@ check "p1=0.1 bayes: confidence >= 0.99" \
 	python3 -c 'import sys; sys.exit(not float(sys.argv[1]) >= 0.99)' "$(res f1 "d['confidence']")"
 echo "# p1=0.1: $(res f1 "d['runs']") runs, $(res f1 "d['revisions_tested']") revisions"
 
+# -- time budget: spent before the search converges ---------------------------
+# A 10 ms budget is gone once the start commit is built and tested: no
+# search step starts, the result is inconclusive (exit 1) and says why.
+cfg tb f5 "$(info f5 bad)" "$(info f5 good)" 10 2 '"time_budget": 0.01'
+bisect tb
+check "time budget: exit 1 (inconclusive), got $RC" test "$RC" -eq 1
+check "time budget: verdict inconclusive" test "$(res tb "d['verdict']")" = inconclusive
+check "time budget: the log says the budget was spent" \
+	has_line tb 'time budget of 0.01 s spent before the search converged'
+
 done_testing
