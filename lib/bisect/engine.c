@@ -967,7 +967,7 @@ static char *budget_message(const struct engine *e)
 typedef int (*decide_fn)(struct engine *e, void *ctx, const char *hash, const char *tag,
 			 enum kb_commit_verdict *ret);
 
-static int release_walk(struct engine *e, decide_fn decide, void *ctx)
+static int release_walk(struct engine *e, decide_fn decide, void *ctx, bool speculate)
 {
 	char **tags = NULL;
 	size_t ntags = 0;
@@ -991,6 +991,18 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx)
 		r = e->vcs->rev_parse(e->vcs->ctx, tags[i], hash);
 		if (r < 0)
 			break;
+		/*
+		 * The next older release is tested next if this one is bad:
+		 * build it while this one is tested (after this one's build,
+		 * which the slot model orders first).
+		 */
+		if (speculate && i + 1 < ntags) {
+			char next[KB_HASH_HEX + 1];
+
+			prefetch(e, hash);
+			if (e->vcs->rev_parse(e->vcs->ctx, tags[i + 1], next) == 0)
+				prefetch(e, next);
+		}
 		kb_log_testing_release(&e->log, tags[i]);
 		r = decide(e, ctx, hash, tags[i], &v);
 		if (r < 0)
@@ -1095,7 +1107,7 @@ static int run_reference(struct engine *e)
 	reference_verdict(&c, false, &start);
 	kb_verdict_state_init(&vs, &start);
 	if (!e->good[0]) {
-		r = release_walk(e, ref_decide, &vs);
+		r = release_walk(e, ref_decide, &vs, false);
 		if (r)
 			return r < 0 ? r : 0;
 	}
@@ -1493,6 +1505,21 @@ static int run_bayes(struct engine *e)
 			return r;
 		if (t->build.status == KB_BUILD_OK)
 			speculate_first(e, &bp);
+	} else if (e->slots) {
+		/* no good end: the walk starts at the newest release, known now */
+		struct tested *t = get_tested(e, e->bad);
+		char **tags = NULL, hash[KB_HASH_HEX + 1];
+		size_t ntags = 0;
+
+		r = ensure_built(e, t);
+		if (r < 0)
+			return r;
+		if (t->build.status == KB_BUILD_OK &&
+		    e->vcs->release_tags(e->vcs->ctx, e->bad, e->cfg->release_tags, &tags,
+					 &ntags) == 0 &&
+		    ntags && e->vcs->rev_parse(e->vcs->ctx, tags[0], hash) == 0)
+			prefetch(e, hash);
+		kb_git_strv_free(tags);
 	}
 	/*
 	 * Calibrate on the bad end: learn the crash and its rate.  One batch
@@ -1539,7 +1566,7 @@ static int run_bayes(struct engine *e)
 		bc.need = clean_runs_needed(bc.p1 * 0.75, 8 * runs);
 	}
 	if (!e->good[0]) {
-		r = release_walk(e, bayes_decide, &bc);
+		r = release_walk(e, bayes_decide, &bc, true);
 		if (r)
 			return r < 0 ? r : 0;
 	}
