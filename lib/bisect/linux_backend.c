@@ -47,7 +47,8 @@ struct linux_be {
 	char *initrd;
 	char *repro_bin; /* compiled reproducer, or NULL */
 	char current[KB_HASH_HEX + 1]; /* commit checked out and built in ->tree */
-	pthread_mutex_t lock; /* checkout + build, the accelerator choice */
+	pthread_mutex_t lock; /* checkout + build */
+	pthread_mutex_t accel_lock; /* the accelerator choice */
 	const char *accel; /* NULL until chosen */
 	char *accel_why;
 
@@ -310,13 +311,22 @@ static int lx_run(void *ctx, const char *commit, const char *sig, unsigned idx,
 	_cleanup_free_ char *con = kb_xasprintf("%s/run-%s-%u.log", lb->logdir, commit, idx);
 	int r;
 
-	pthread_mutex_lock(&lb->lock);
-	r = ensure_image(lb, commit, sig);
-	if (r == 0)
-		pick_accel(lb, sig);
-	pthread_mutex_unlock(&lb->lock);
-	if (r < 0)
-		return r;
+	/*
+	 * The image of a signature is complete before its build result is
+	 * handed out, so a run needs the build lock only when it must rebuild
+	 * (a resume after the images were removed).  It must not wait for a
+	 * speculative build of another commit that holds the lock for minutes.
+	 */
+	if (!kb_path_exists(image)) {
+		pthread_mutex_lock(&lb->lock);
+		r = ensure_image(lb, commit, sig);
+		pthread_mutex_unlock(&lb->lock);
+		if (r < 0)
+			return r;
+	}
+	pthread_mutex_lock(&lb->accel_lock);
+	pick_accel(lb, sig);
+	pthread_mutex_unlock(&lb->accel_lock);
 
 	pthread_mutex_lock(&lb->vm_lock);
 	while (!lb->vms_free)
@@ -357,6 +367,7 @@ static void lx_close(void *ctx)
 		return;
 	pthread_mutex_destroy(&lb->lock);
 	pthread_mutex_destroy(&lb->vm_lock);
+	pthread_mutex_destroy(&lb->accel_lock);
 	pthread_cond_destroy(&lb->vm_cond);
 	kb_linux_config_free(lb->lc);
 	free(lb->tree);
@@ -439,6 +450,7 @@ int kb_linux_backend_new(const struct kb_config *cfg, const char *workdir, struc
 	lb->cfg = cfg;
 	pthread_mutex_init(&lb->lock, NULL);
 	pthread_mutex_init(&lb->vm_lock, NULL);
+	pthread_mutex_init(&lb->accel_lock, NULL);
 	pthread_cond_init(&lb->vm_cond, NULL);
 	r = kb_linux_config_parse(cfg, &lb->lc);
 	if (r < 0)
