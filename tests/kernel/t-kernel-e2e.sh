@@ -5,7 +5,11 @@
 # Debian's linux-source-6.1 (scripts/kernel-e2e.sh), real QEMU boots, one
 # "kbisect bisect" from the bad HEAD with a release walk.  It must name the
 # culprit, print every line type of the reference format, and symbolize the
-# crash report (file:line) with a code disassembly.
+# crash report (file:line) with a code disassembly.  A compiler table builds
+# the release v6.1.2 and its ancestors with clang-14 and everything from
+# v6.1.3 on with gcc, each in its own O= directory, so the gcc builds stay
+# incremental.  Then a second "kbisect bisect --strategy bayes" on the same
+# work directory (builds and runs mostly from the journal) must agree.
 #
 # Usage: t-kernel-e2e.sh KBISECT [--show]   (--show: print the log, for make demo-kernel)
 # Env:   KBISECT_KERNEL_CACHE (default /var/tmp/kbisect-kernel-cache)
@@ -16,7 +20,7 @@ show=${2:-}
 srcdir=${KBISECT_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 cache=${KBISECT_KERNEL_CACHE:-/var/tmp/kbisect-kernel-cache}
 
-for p in qemu-system-x86_64 gcc make flex bison bc ccache; do
+for p in qemu-system-x86_64 gcc clang-14 make flex bison bc ccache; do
 	command -v $p >/dev/null || { echo "1..0 # SKIP $p missing (scripts/install-deps.sh kernel)"; exit 77; }
 done
 [ -f /usr/src/linux-source-6.1.tar.xz ] && [ -x /bin/busybox ] ||
@@ -38,6 +42,13 @@ work=$cache/work
 # mtimes, so the persistent build directory rebuilds incrementally.
 rm -rf "$work/state/journal.sqlite"* "$work/state/logs" "$work/state/images" "$work"/*.log
 mkdir -p "$work"
+# Before per-compiler O= directories, kernel-build was the gcc tree itself:
+# keep it as kernel-build/gcc (Kbuild's O= tree does not depend on its path).
+if [ -f "$cache/kernel-build/Makefile" ] && [ ! -e "$cache/kernel-build/gcc" ]; then
+	mv "$cache/kernel-build" "$cache/kernel-build.old" &&
+		mkdir "$cache/kernel-build" &&
+		mv "$cache/kernel-build.old" "$cache/kernel-build/gcc"
+fi
 cat >"$work/bisect.json" <<EOF
 {
   "kind": "linux",
@@ -62,7 +73,11 @@ cat >"$work/bisect.json" <<EOF
     "memory": 256,
     "build_dir": "$cache/kernel-build",
     "ccache_dir": "$cache/ccache",
-    "jobs": 2
+    "jobs": 2,
+    "compilers": [
+      { "since_tag": "v6.1.3", "cc": "gcc" },
+      { "cc": "clang-14" }
+    ]
   }
 }
 EOF
@@ -92,6 +107,58 @@ check "the culprit is the prctl commit" has "^$CULPRIT is the first bad commit\$
 check "starts from the bad commit" has "^bisecting cause commit starting from $BAD\$"
 check "'testing commit' lines" has '^testing commit [0-9a-f]{40}$'
 check "'compiler:' line read from the built kernel" has '^compiler: gcc .*GNU ld'
+
+# The compiler table on real tags: the line after each "testing commit H" is
+# clang for ancestors of v6.1.2 (not of v6.1.3), gcc from v6.1.3 on.
+compilers_match() {
+	local c line want nclang=0 ngcc=0 bad=0
+	while read -r c line; do
+		if git -C "$cache/linux" merge-base --is-ancestor v6.1.3 "$c"; then
+			want='^compiler: gcc \(Debian 12'
+			ngcc=$((ngcc + 1))
+		else
+			want='^compiler: Debian clang version 14\.'
+			nclang=$((nclang + 1))
+		fi
+		if ! [[ $line =~ $want ]]; then
+			echo "# $c: '$line' does not match '$want'"
+			bad=1
+		fi
+	done < <(awk '/^testing commit / {c = $3; next}
+		c != "" && /^compiler: / {print c, $0}
+		{c = ""}' "$log")
+	echo "# compiler lines: $nclang clang, $ngcc gcc"
+	[ $bad -eq 0 ] && [ $nclang -ge 1 ] && [ $ngcc -ge 1 ]
+}
+check "compiler table: clang-14 before v6.1.3, gcc from v6.1.3 on" compilers_match
+v612=$(git -C "$cache/linux" rev-parse "v6.1.2^{commit}")
+check "v6.1.2 is tested and built with clang" \
+	grep -Fxq "testing commit $v612" "$log"
+check "v6.1.2's compiler line says clang" \
+	sh -c "grep -Fx -A1 'testing commit $v612' '$log' | grep -q '^compiler: Debian clang version 14'"
+check "one O= directory per compiler" \
+	test -f "$cache/kernel-build/gcc/vmlinux" -a -f "$cache/kernel-build/clang-14/vmlinux"
+
+# Incremental gcc builds: after the first gcc build, every gcc build
+# (including the one right after the clang build) compiles a few objects,
+# not the whole kernel (about 930 objects).
+incremental() {
+	local c line n first=1 bad=0 counts=""
+	while read -r c line; do
+		[[ $line == "compiler: gcc"* ]] || continue
+		n=$(grep -cE '^  CC ' "$work/state/logs/build-$c.log")
+		counts="$counts ${c:0:8}:$n"
+		if [ $first -eq 0 ] && [ "$n" -gt 50 ]; then
+			bad=1
+		fi
+		first=0
+	done < <(awk '/^testing commit / {c = $3; next}
+		c != "" && /^compiler: / {print c, $0}
+		{c = ""}' "$log")
+	echo "# gcc builds, objects compiled:$counts"
+	[ $bad -eq 0 ]
+}
+check "gcc builds after the first (and after the clang one) are incremental" incremental
 check "'kernel signature:' lines" has '^kernel signature: [0-9a-f]{64}$'
 check "release walk: 'testing release v6.1.x'" has '^testing release v6\.1\.[0-9]+$'
 check "a crash: 'run #N: crashed: BUG: unable to handle kernel NULL pointer dereference in prctl_get_child_subreaper'" \
@@ -120,6 +187,43 @@ check "a documentation-only commit has its neighbour's kernel signature" \
 check "culprit is not flagged as a noop" \
 	python3 -c "import json,sys; d=json.load(open('$work/result.json')); sys.exit(1 if d['flags']['noop'] else 0)"
 
-echo "# times: history $((t1 - t0))s, bisection $((t2 - t1))s"
+for c in $(awk '/^testing commit / {c = $3; next}
+	c != "" && /^compiler: Debian clang/ {print c}
+	{c = ""}' "$log"); do
+	echo "# clang build of ${c:0:12}: $(grep -cE '^  CC ' "$work/state/logs/build-$c.log") objects"
+done
+python3 - "$work/result.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("# reference: builds %s, runs %s" % (d.get("builds"), d.get("runs")))
+PY
+
+# The default strategy on the same work directory: the journal has the
+# builds (commit + build section) and runs (signature + commands), so most
+# of the work is reused.
+blog=$work/bayes.log
+touch "$work/bayes.start"
+"$kbisect" bisect "$work/bisect.json" --strategy bayes --workdir "$work/state" \
+	--json "$work/result-bayes.json" >"$blog" 2>"$work/bayes.stderr"
+brc=$?
+t3=$(date +%s)
+[ -n "$show" ] && cat "$blog"
+check "bayes on the same work directory exits 0 (rc=$brc; stderr: $(head -c 300 "$work/bayes.stderr"))" \
+	test $brc -eq 0
+check "bayes names the same culprit" grep -Eq "^$CULPRIT is the first bad commit\$" "$blog"
+check "bayes prints 'kernel signature:' lines" grep -Eq '^kernel signature: [0-9a-f]{64}$' "$blog"
+# "builds" counts journal hits too; the logs tell what really ran again
+newb=$(find "$work/state/logs" -maxdepth 1 -name 'build-*.log' -newer "$work/bayes.start" | wc -l)
+newr=$(find "$work/state/logs" -maxdepth 1 -name 'run-*.log' -newer "$work/bayes.start" | wc -l)
+python3 - "$work/result.json" "$work/result-bayes.json" "$newb" "$newr" <<'PY'
+import json, sys
+r, b = (json.load(open(p)) for p in sys.argv[1:3])
+print("# bayes: builds %s, runs %s, of them new: %s builds, %s runs"
+      " (reference: builds %s, runs %s)"
+      % (b.get("builds"), b.get("runs"), sys.argv[3], sys.argv[4],
+         r.get("builds"), r.get("runs")))
+PY
+
+echo "# times: history $((t1 - t0))s, bisection $((t2 - t1))s, bayes $((t3 - t2))s"
 echo "1..$n"
 [ $fails -eq 0 ]
