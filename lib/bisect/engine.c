@@ -116,7 +116,7 @@ struct engine {
 	double slot_free[MAX_SLOTS];
 	struct prefetch *pf[MAX_PREFETCH]; /* speculative builds not consumed yet */
 	size_t npf;
-	unsigned pf_started, pf_used; /* for the result and the benchmark */
+	unsigned pf_started, pf_used; /* speculative builds: res->speculative_* */
 };
 
 static double now_mono(void)
@@ -1892,6 +1892,8 @@ out:
 		}
 		if (e.ntargets && !res->title)
 			res->title = kb_xstrdup(e.targets[0]);
+		res->speculative_builds = e.pf_started;
+		res->speculative_used = e.pf_used;
 		res->build_seconds = e.build_s;
 		res->test_seconds = e.test_s;
 		/*

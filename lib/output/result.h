@@ -72,7 +72,9 @@ struct kb_result {
 	char *title; /* the crash title (of the culprit's crash report) */
 	char *report; /* that report's text */
 	unsigned revisions_tested; /* revisions whose build worked and that were run */
-	unsigned builds; /* build attempts, including failed ones */
+	unsigned builds; /* build attempts, including failed ones and speculative ones */
+	/* builds started ahead of need (build.slots), and how many of those were tested */
+	unsigned speculative_builds, speculative_used;
 	unsigned runs; /* test runs, all revisions */
 	double total_seconds, build_seconds, test_seconds;
 	struct kb_recipients recipients;

@@ -846,6 +846,11 @@ static void test_engine_build_slots(void **state)
 		assert_float_equal(total[0], res[0].build_seconds + res[0].test_seconds, 1e-6);
 		/* speculation costs builds and saves time: at least a build per 3 steps */
 		assert_true(builds[1] > builds[0]);
+		assert_int_equal(res[0].speculative_builds, 0);
+		assert_true(res[1].speculative_used > 0);
+		assert_true(res[1].speculative_used <= res[1].speculative_builds);
+		assert_int_equal(res[1].builds,
+				 builds[0] + res[1].speculative_builds - res[1].speculative_used);
 		assert_true(total[1] <= total[0] - 360.0 * res[0].builds / 3);
 		assert_true(total[2] <= total[1]);
 		for (unsigned slots = 0; slots < 3; slots++)

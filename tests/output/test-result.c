@@ -36,6 +36,8 @@ static void fill(struct kb_result *r)
 		"general protection fault, probably for non-canonical address\nRIP: x\n");
 	r->revisions_tested = 14;
 	r->builds = 15;
+	r->speculative_builds = 6;
+	r->speculative_used = 4;
 	r->runs = 160;
 	r->total_seconds = 12898.069124664;
 	r->build_seconds = 5465.463136765;
@@ -92,6 +94,12 @@ static void test_json(void **state)
 	assert_true(json_is_false(json_object_get(flags, "release")));
 	assert_int_equal(json_integer_value(json_object_get(j, "revisions_tested")), 14);
 	assert_int_equal(json_integer_value(json_object_get(j, "builds")), 15);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(j, "speculative_builds"), "started")),
+			 6);
+	assert_int_equal(json_integer_value(
+				 json_object_get(json_object_get(j, "speculative_builds"), "used")),
+			 4);
 	assert_int_equal(json_integer_value(json_object_get(j, "runs")), 160);
 	json_t *secs = json_object_get(j, "seconds");
 	assert_true(json_real_value(json_object_get(secs, "build")) == 5465.463136765);
