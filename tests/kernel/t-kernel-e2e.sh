@@ -42,12 +42,10 @@ work=$cache/work
 # mtimes, so the persistent build directory rebuilds incrementally.
 rm -rf "$work/state/journal.sqlite"* "$work/state/logs" "$work/state/images" "$work"/*.log
 mkdir -p "$work"
-# Before per-compiler O= directories, kernel-build was the gcc tree itself:
-# keep it as kernel-build/gcc (Kbuild's O= tree does not depend on its path).
-if [ -f "$cache/kernel-build/Makefile" ] && [ ! -e "$cache/kernel-build/gcc" ]; then
-	mv "$cache/kernel-build" "$cache/kernel-build.old" &&
-		mkdir "$cache/kernel-build" &&
-		mv "$cache/kernel-build.old" "$cache/kernel-build/gcc"
+# Before per-compiler O= directories, kernel-build was the gcc tree itself.
+# A moved O= tree was rebuilt in full anyway (measured), so drop it.
+if [ -f "$cache/kernel-build/Makefile" ]; then
+	rm -rf "$cache/kernel-build"
 fi
 cat >"$work/bisect.json" <<EOF
 {
