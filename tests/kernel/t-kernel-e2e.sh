@@ -31,6 +31,15 @@ if [ ! -d "$cache/linux" ] && [ "${avail:-0}" -lt 4000000 ]; then
 	exit 77
 fi
 
+# One test at a time per cache: a second one (CI next to a developer's
+# run) would delete the first one's logs and journal under its feet.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+if ! flock -n 9; then
+	echo "# waiting for another kernel e2e test using $cache"
+	flock 9
+fi
+
 t0=$(date +%s)
 "$srcdir/scripts/kernel-e2e.sh" "$cache" || { echo "not ok 1 - kernel history"; exit 1; }
 t1=$(date +%s)
