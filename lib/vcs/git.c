@@ -5,6 +5,7 @@
  * design.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -522,21 +523,40 @@ static int clone_private(const char *repo, const char *workdir, const char *path
 	return 0;
 }
 
+/* nftw callback: remove git lock files ("*.lock"), leave the object store alone. */
+static int remove_lock(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+{
+	size_t n = strlen(fpath);
+
+	(void)sb;
+	if (type == FTW_D && !strcmp(fpath + ftw->base, "objects"))
+		return FTW_SKIP_SUBTREE;
+	if (type == FTW_F && n > 5 && !strcmp(fpath + n - 5, ".lock") && unlink(fpath) < 0 &&
+	    errno != ENOENT)
+		return -1;
+	return FTW_CONTINUE;
+}
+
 /*
  * Bring an existing private clone up to date.  Whatever a killed bisection
  * left there is stale: nothing but kbisect runs git in the clone, and one
- * bisection owns a work directory (the journal's lock says so).  An index
- * lock would fail every later checkout, so it goes.
+ * bisection owns a work directory (WORKDIR/lock, taken by the engine).
  */
 static int update_private(const char *path)
 {
 	const char *head[] = { "rev-parse", "--verify", "--quiet", "HEAD^{commit}", NULL };
 	const char *fetch[] = { "fetch", "--quiet", "--force", "--tags", "origin", NULL };
-	_cleanup_free_ char *lock = kb_xasprintf("%s/.git/index.lock", path);
+	_cleanup_free_ char *dotgit = kb_xasprintf("%s/.git", path);
 	int r;
 
-	if (unlink(lock) < 0 && errno != ENOENT)
-		return kb_error_set(-errno, "cannot remove stale '%s': %s", lock, strerror(errno));
+	/*
+	 * A git killed with kbisect leaves its lock files (index.lock,
+	 * HEAD.lock, refs/ and packed-refs locks) behind, and every later
+	 * command that needs one fails.
+	 */
+	if (nftw(dotgit, remove_lock, 16, FTW_PHYS | FTW_ACTIONRETVAL) < 0)
+		return kb_error_set(-errno, "cannot remove stale git locks in '%s': %s", dotgit,
+				    strerror(errno));
 	r = run_git(path, head, NULL);
 	if (r >= 0)
 		r = run_git(path, fetch, NULL);
