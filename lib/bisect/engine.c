@@ -423,9 +423,20 @@ static void prefetch(struct engine *e, const char *hash)
 		return;
 	}
 	prefetch_thread(f);
-	f->joined = true;
-	f->end = f->start + (f->err < 0 ? 0 : f->res.seconds);
-	e->slot_free[s] = f->end;
+	prefetch_wait(e, f);
+}
+
+/*
+ * A build that ran in this bisection: count it, and journal it unless it
+ * failed for reasons outside the commit (a later run retries those).
+ */
+static int record_build(struct engine *e, const char *hash, const struct kb_build_result *b)
+{
+	e->res->builds++;
+	e->build_s += b->seconds;
+	if (b->status == KB_BUILD_INFRA)
+		return 0;
+	return kb_journal_put_build(e->jr, hash, e->build_key, b);
 }
 
 static void prefetch_drop(struct engine *e, struct prefetch *f);
@@ -442,14 +453,9 @@ static void prefetch_finish(struct engine *e)
 		struct prefetch *f = e->pf[0];
 
 		prefetch_wait(e, f);
-		if (f->err >= 0) {
-			e->res->builds++;
-			e->build_s += f->res.seconds;
-			if (f->res.status != KB_BUILD_INFRA && e->jr &&
-			    kb_journal_put_build(e->jr, f->hash, e->build_key, &f->res) < 0)
-				progress(e, "cannot journal the build of %.12s: %s", f->hash,
-					 kb_error_last());
-		}
+		if (f->err >= 0 && record_build(e, f->hash, &f->res) < 0)
+			progress(e, "cannot journal the build of %.12s: %s", f->hash,
+				 kb_error_last());
 		prefetch_drop(e, f);
 	}
 }
@@ -489,13 +495,9 @@ static int ensure_built(struct engine *e, struct tested *t)
 		e->vnow = KB_MAX(e->vnow, f->end);
 		e->pf_used++;
 		prefetch_drop(e, f);
-		e->res->builds++;
-		e->build_s += t->build.seconds;
-		if (t->build.status != KB_BUILD_INFRA) {
-			r = kb_journal_put_build(e->jr, t->hash, e->build_key, &t->build);
-			if (r < 0)
-				return r;
-		}
+		r = record_build(e, t->hash, &t->build);
+		if (r < 0)
+			return r;
 		goto built;
 	}
 	r = kb_journal_get_build(e->jr, t->hash, e->build_key, &t->build);
@@ -509,16 +511,11 @@ static int ensure_built(struct engine *e, struct tested *t)
 		r = e->be->build(e->be->ctx, t->hash, &t->build);
 		if (r < 0)
 			return r;
-		e->res->builds++;
-		e->build_s += t->build.seconds;
 		e->vnow = KB_MAX(e->vnow, e->slot_free[s]) + t->build.seconds;
 		e->slot_free[s] = e->vnow;
-		/* Infra failures are not cached: a later run retries them. */
-		if (t->build.status != KB_BUILD_INFRA) {
-			r = kb_journal_put_build(e->jr, t->hash, e->build_key, &t->build);
-			if (r < 0)
-				return r;
-		}
+		r = record_build(e, t->hash, &t->build);
+		if (r < 0)
+			return r;
 	} else {
 		e->res->builds++;
 		e->build_s += t->build.seconds;
