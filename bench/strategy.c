@@ -67,7 +67,7 @@ static unsigned opt_trials = 0, opt_jobs = 1; /* trials default: 200, --quick 15
 /* build.slots of the default strategy (the reference builds one at a time, between tests) */
 static unsigned opt_slots = 1;
 static uint64_t opt_seed = 1;
-static bool opt_explain;
+static bool opt_explain, opt_trace;
 
 static const char *strategy_label(enum kb_strategy s)
 {
@@ -133,7 +133,7 @@ static int one_trial(struct job *j, uint64_t seed)
 	r = kb_sim_new(&sp, &s);
 	if (r < 0)
 		return r;
-	if (opt_explain) {
+	if (opt_explain || opt_trace) {
 		t.emit = emit_to_buf;
 		t.emit_ctx = &log;
 	}
@@ -143,6 +143,9 @@ static int one_trial(struct job *j, uint64_t seed)
 		/* the cap stops the bisection: no answer, 12 h spent */
 		j->st.inconclusive++;
 		hours = CAP_HOURS;
+		if (opt_explain && j->strategy == KB_STRATEGY_BAYES)
+			fprintf(stderr, "==== cut at %g h: seed %llu, culprit %s\n%s\n", CAP_HOURS,
+				(unsigned long long)seed, kb_sim_culprit_hash(s), log.buf);
 	} else if (r < 0) {
 		j->st.errors++;
 		fprintf(stderr, "bench-strategy: seed %llu: %s\n", (unsigned long long)seed,
@@ -152,6 +155,9 @@ static int one_trial(struct job *j, uint64_t seed)
 
 		if (right) {
 			j->st.right++;
+			if (opt_trace && j->strategy == KB_STRATEGY_BAYES)
+				fprintf(stderr, "==== right: seed %llu\n%s\n",
+					(unsigned long long)seed, log.buf);
 		} else {
 			j->st.wrong++;
 			if (opt_explain)
@@ -629,7 +635,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench-strategy [--trials N] [--seed S] [--jobs J] [--quick] [--only SUBSTR]\n"
 		"                      [--revlist FILE]... [--json FILE] [--markdown FILE] [--svg FILE] [--check]\n"
-		"                      [--strict] [--explain] [--slots B]\n");
+		"                      [--strict] [--explain] [--trace] [--slots B]\n");
 }
 
 int main(int argc, char **argv)
@@ -646,6 +652,7 @@ int main(int argc, char **argv)
 		{ "svg", required_argument, NULL, 'g' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "explain", no_argument, NULL, 'x' },
+		{ "trace", no_argument, NULL, 'T' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "slots", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
@@ -698,6 +705,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			check = true;
+			break;
+		case 'T':
+			opt_trace = opt_explain = true;
 			break;
 		case 'x':
 			opt_explain = true;

@@ -43,8 +43,15 @@ void kb_result_clear(struct kb_result *r)
 struct kb_result_commit *kb_result_add_commit(struct kb_result *r, const char *commit,
 					      enum kb_commit_role role)
 {
-	r->commits = kb_xrealloc(r->commits, (r->n_commits + 1) * sizeof(*r->commits));
-	struct kb_result_commit *c = &r->commits[r->n_commits++];
+	struct kb_result_commit *c = r->n_commits ? &r->commits[r->n_commits - 1] : NULL;
+
+	/* more runs on the commit just tested: its entry is replaced, not repeated */
+	if (c && c->role == role && !strcmp(c->commit, commit)) {
+		commit_clear(c);
+	} else {
+		r->commits = kb_xrealloc(r->commits, (r->n_commits + 1) * sizeof(*r->commits));
+		c = &r->commits[r->n_commits++];
+	}
 	*c = (struct kb_result_commit){ .commit = kb_xstrdup(commit), .role = role };
 	return c;
 }

@@ -89,7 +89,9 @@ void kb_result_clear(struct kb_result *r);
 
 /*
  * Append a tested revision (zeroed but for @commit and @role) and return it;
- * the pointer is valid until the next kb_result_add_commit().
+ * the pointer is valid until the next kb_result_add_commit().  When the last
+ * entry is the same commit in the same role (more runs on the commit just
+ * tested), that entry is cleared and returned instead: one entry per test.
  */
 struct kb_result_commit *kb_result_add_commit(struct kb_result *r, const char *commit,
 					      enum kb_commit_role role);

@@ -258,12 +258,39 @@ static void test_summary_others(void **state)
 	kb_buf_release(&b);
 }
 
+/* More runs on the commit just tested replace its entry; other tests append. */
+static void test_add_commit_again(void **state)
+{
+	struct kb_run_result run = { .outcome = KB_RUN_OK, .seconds = 1 };
+	struct kb_result r;
+	struct kb_result_commit *c;
+
+	(void)state;
+	kb_result_init(&r);
+	c = kb_result_add_commit(&r, "aaaa", KB_ROLE_RELEASE);
+	c->tag = kb_xstrdup("v1.2");
+	kb_result_commit_add_run(c, &run);
+	c = kb_result_add_commit(&r, "aaaa", KB_ROLE_RELEASE);
+	assert_int_equal(r.n_commits, 1);
+	assert_int_equal(c->n_runs, 0);
+	assert_null(c->tag);
+	kb_result_commit_add_run(c, &run);
+	kb_result_commit_add_run(c, &run);
+	c = kb_result_add_commit(&r, "aaaa", KB_ROLE_BISECT);
+	assert_int_equal(r.n_commits, 2);
+	c = kb_result_add_commit(&r, "bbbb", KB_ROLE_BISECT);
+	c = kb_result_add_commit(&r, "aaaa", KB_ROLE_BISECT);
+	assert_int_equal(r.n_commits, 4);
+	assert_int_equal(r.commits[0].n_runs, 2);
+	kb_result_clear(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),	       cmocka_unit_test(test_json_error_result),
 		cmocka_unit_test(test_names),	       cmocka_unit_test(test_summary_culprit),
-		cmocka_unit_test(test_summary_others),
+		cmocka_unit_test(test_summary_others), cmocka_unit_test(test_add_commit_again),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
