@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -116,7 +117,7 @@ struct engine {
 	double slot_free[MAX_SLOTS];
 	struct prefetch *pf[MAX_PREFETCH]; /* speculative builds not consumed yet */
 	size_t npf;
-	unsigned pf_started, pf_used; /* speculative builds: res->speculative_* */
+	unsigned pf_started, pf_used, pf_cancelled; /* speculative builds: res->speculative_* */
 };
 
 static double now_mono(void)
@@ -345,6 +346,7 @@ struct prefetch {
 	size_t slot;
 	pthread_t th;
 	bool threaded, joined;
+	atomic_bool done; /* the thread's build returned */
 };
 
 static void *prefetch_thread(void *arg)
@@ -352,6 +354,7 @@ static void *prefetch_thread(void *arg)
 	struct prefetch *f = arg;
 
 	f->err = f->e->be->build(f->e->be->ctx, f->hash, &f->res);
+	atomic_store(&f->done, true);
 	return NULL;
 }
 
@@ -469,6 +472,41 @@ static void prefetch_drop(struct engine *e, struct prefetch *f)
 		}
 	kb_build_result_clear(&f->res);
 	free(f);
+}
+
+/*
+ * Stop a speculative build that became useless, if it is still running at
+ * the model's present (vnow; for a real build: its thread has not returned,
+ * and the backend can cancel): its slot is free from now on instead of when
+ * the build would have ended.  Returns true when @f was cancelled (and
+ * freed, its result thrown away: nothing of it is journaled).  A build
+ * already over is kept: it goes to the journal at the end like any unused
+ * one.  Only the last build queued on a slot is cancelled in the model (the
+ * ones queued after it keep their times).
+ */
+static bool prefetch_cancel(struct engine *e, struct prefetch *f)
+{
+	if (f->threaded && !f->joined) {
+		/* a real build on its thread: ask the backend to stop it */
+		if (atomic_load(&f->done) || !e->be->cancel_build)
+			return false;
+		e->be->cancel_build(e->be->ctx, f->hash);
+		pthread_join(f->th, NULL);
+		f->joined = true;
+		if (f->err >= 0 && f->res.status != KB_BUILD_INFRA) {
+			/* it ended before the cancel reached it: an ordinary finished build */
+			f->end = f->start + f->res.seconds;
+			e->slot_free[f->slot] = KB_MAX(e->slot_free[f->slot], f->end);
+			return false;
+		}
+	} else if (!f->joined || f->end <= e->vnow || e->slot_free[f->slot] != f->end) {
+		return false;
+	}
+	e->slot_free[f->slot] = KB_MAX(e->vnow, f->start);
+	e->pf_cancelled++;
+	progress(e, "dropping the build of %.12s: no longer needed", f->hash);
+	prefetch_drop(e, f);
+	return true;
 }
 
 /*
@@ -1005,6 +1043,9 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx, bool spec
 		if (r < 0)
 			break;
 		if (v == KB_COMMIT_GOOD) {
+			/* the next older release, built ahead, is not needed now */
+			for (size_t k = 0; k < e->npf;)
+				k += !prefetch_cancel(e, e->pf[k]);
 			snprintf(e->good, sizeof(e->good), "%s", hash);
 			e->good_tag = kb_xstrdup(tags[i]);
 			break;
@@ -1321,6 +1362,26 @@ static void bayes_observe_tested(struct engine *e, struct kb_bayes *b, struct te
 		kb_bayes_observe(b, j, c.target - have_t, c.target + c.ok - have_r);
 	if (c.total >= 2 * (e->cfg->test.runs ? e->cfg->test.runs : 10) && c.target + c.ok == 0)
 		kb_bayes_set_untestable(b, j, true);
+}
+
+/*
+ * After an outcome: speculative builds of commits whose side is decided
+ * (P(bad) below 1e-3 or above 1 - 1e-3, so testing them cannot change the
+ * answer) and that are not the commit chosen next (@keep) are cancelled
+ * while they still run.  Only the timeline changes, never the path: the
+ * strategy never saw these builds.
+ */
+static void prefetch_cancel_useless(struct engine *e, struct kb_bayes *b, const char *keep)
+{
+	for (size_t i = 0; i < e->npf;) {
+		struct prefetch *f = e->pf[i];
+		long j = kb_dag_find(e->dag, f->hash);
+		double a = j < 0 ? 0.5 : kb_bayes_mass_reachable(b, (size_t)j);
+
+		if ((keep && !strcmp(f->hash, keep)) || (a > 1e-3 && a < 1 - 1e-3) ||
+		    !prefetch_cancel(e, f))
+			i++;
+	}
 }
 
 /*
@@ -1669,6 +1730,7 @@ static int run_bayes(struct engine *e)
 			}
 		}
 		hash = bayes_hash(e, ch.commit);
+		prefetch_cancel_useless(e, b, hash);
 		log_bisecting_once(e, b, hash);
 		t = get_tested(e, hash);
 		want = ch.runs ? ch.runs : par;
@@ -1901,6 +1963,7 @@ out:
 			res->title = kb_xstrdup(e.targets[0]);
 		res->speculative_builds = e.pf_started;
 		res->speculative_used = e.pf_used;
+		res->speculative_cancelled = e.pf_cancelled;
 		res->build_seconds = e.build_s;
 		res->test_seconds = e.test_s;
 		/*

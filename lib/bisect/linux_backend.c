@@ -48,6 +48,10 @@ struct linux_be {
 	char *repro_bin; /* compiled reproducer, or NULL */
 	char current[KB_HASH_HEX + 1]; /* commit checked out and built in ->tree */
 	pthread_mutex_t lock; /* checkout + build */
+	/* the build in progress, and whether the engine asked to stop it */
+	pthread_mutex_t cancel_lock;
+	char building[KB_HASH_HEX + 1];
+	atomic_bool cancel;
 	pthread_mutex_t accel_lock; /* the accelerator choice */
 	const char *accel; /* NULL until chosen */
 	char *accel_why;
@@ -121,6 +125,7 @@ static int do_build(struct linux_be *lb, const char *commit, struct kb_build_res
 			.jobs = lc->jobs,
 			.timeout = lc->build_timeout,
 			.log_dir = lb->logdir,
+			.cancel = &lb->cancel,
 		};
 
 		r = kb_kernel_build(&b, commit, res);
@@ -161,9 +166,27 @@ static int lx_build(void *ctx, const char *commit, struct kb_build_result *res)
 	int r;
 
 	pthread_mutex_lock(&lb->lock);
+	pthread_mutex_lock(&lb->cancel_lock);
+	snprintf(lb->building, sizeof(lb->building), "%s", commit);
+	pthread_mutex_unlock(&lb->cancel_lock);
 	r = do_build(lb, commit, res);
+	/* a cancel that came too late must not stop the next build */
+	pthread_mutex_lock(&lb->cancel_lock);
+	lb->building[0] = 0;
+	atomic_store(&lb->cancel, false);
+	pthread_mutex_unlock(&lb->cancel_lock);
 	pthread_mutex_unlock(&lb->lock);
 	return r;
+}
+
+static void lx_cancel_build(void *ctx, const char *commit)
+{
+	struct linux_be *lb = ctx;
+
+	pthread_mutex_lock(&lb->cancel_lock);
+	if (!strcmp(lb->building, commit))
+		atomic_store(&lb->cancel, true);
+	pthread_mutex_unlock(&lb->cancel_lock);
 }
 
 /* The image of @sig exists, rebuilding @commit if it does not (after a resume). */
@@ -368,6 +391,7 @@ static void lx_close(void *ctx)
 	pthread_mutex_destroy(&lb->lock);
 	pthread_mutex_destroy(&lb->vm_lock);
 	pthread_mutex_destroy(&lb->accel_lock);
+	pthread_mutex_destroy(&lb->cancel_lock);
 	pthread_cond_destroy(&lb->vm_cond);
 	kb_linux_config_free(lb->lc);
 	free(lb->tree);
@@ -451,6 +475,7 @@ int kb_linux_backend_new(const struct kb_config *cfg, const char *workdir, struc
 	pthread_mutex_init(&lb->lock, NULL);
 	pthread_mutex_init(&lb->vm_lock, NULL);
 	pthread_mutex_init(&lb->accel_lock, NULL);
+	pthread_mutex_init(&lb->cancel_lock, NULL);
 	pthread_cond_init(&lb->vm_cond, NULL);
 	r = kb_linux_config_parse(cfg, &lb->lc);
 	if (r < 0)
@@ -477,7 +502,12 @@ int kb_linux_backend_new(const struct kb_config *cfg, const char *workdir, struc
 	 * O= are single) can go on while VMs run.
 	 */
 	*be = (struct kb_backend){
-		.ctx = lb, .build = lx_build, .run = lx_run, .close = lx_close, .build_slots = 1
+		.ctx = lb,
+		.build = lx_build,
+		.run = lx_run,
+		.close = lx_close,
+		.cancel_build = lx_cancel_build,
+		.build_slots = 1,
 	};
 	return 0;
 fail:

@@ -48,6 +48,13 @@ struct kb_backend {
 		   struct kb_run_result *res);
 	void (*close)(void *ctx);
 	/*
+	 * Stop the build of @commit that another thread is running now (a
+	 * speculative build that became useless): that build() returns soon
+	 * with status KB_BUILD_INFRA.  A no-op when @commit is not being
+	 * built.  NULL: builds cannot be cancelled (they run to the end).
+	 */
+	void (*cancel_build)(void *ctx, const char *commit);
+	/*
 	 * How many builds this backend can run at once while runs go on
 	 * (the engine uses min(this, config build.slots)).  0: a build must
 	 * not overlap runs (the local backend's tests run in the tree it

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "bisect/engine.h"
@@ -42,6 +43,11 @@ struct kb_sim {
 	pthread_mutex_t lock; /* the counters below */
 	unsigned builds, runs;
 	bool exhausted;
+	/* builds sleeping now (p.build_sleep), and which of them were cancelled */
+	pthread_cond_t wake;
+	char sleeping[64][KB_HASH_HEX + 1];
+	bool cancelled[64];
+	unsigned cancels; /* builds cut short by cancel_build */
 };
 
 /* ---- randomness ------------------------------------------------------- */
@@ -459,6 +465,7 @@ int kb_sim_new(const struct kb_sim_params *p, struct kb_sim **ret)
 	if (!s->p.vms)
 		s->p.vms = 1;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
 	hex_of(p->seed, UINT64_MAX, KB_HASH_HEX, s->good);
 	hex_of(p->seed ^ 0x519aULL, 0, 64, s->good_sig);
 	if (p->shape == KB_SIM_FILE) {
@@ -514,6 +521,7 @@ void kb_sim_free(struct kb_sim *s)
 	free(s->sigid);
 	free(s->tags);
 	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake);
 	free(s);
 }
 
@@ -702,6 +710,61 @@ static void signature_of(const struct kb_sim *s, size_t j, char out[65])
 		hex_of(s->p.seed ^ 0x519aULL, s->sigid[j], 64, out);
 }
 
+/* Sleep p.build_sleep seconds as the build of @commit; true when cancelled. */
+static bool sim_sleep(struct kb_sim *s, const char *commit)
+{
+	struct timespec until;
+	size_t k = KB_ARRAY_SIZE(s->sleeping);
+	bool cancelled;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)s->p.build_sleep;
+	until.tv_nsec += (long)((s->p.build_sleep - floor(s->p.build_sleep)) * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < KB_ARRAY_SIZE(s->sleeping) && k == KB_ARRAY_SIZE(s->sleeping); i++)
+		if (!s->sleeping[i][0])
+			k = i;
+	if (k == KB_ARRAY_SIZE(s->sleeping)) {
+		pthread_mutex_unlock(&s->lock);
+		return false; /* more builds at once than tracked: not cancellable */
+	}
+	snprintf(s->sleeping[k], sizeof(s->sleeping[k]), "%s", commit);
+	s->cancelled[k] = false;
+	while (!s->cancelled[k] && pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
+		;
+	cancelled = s->cancelled[k];
+	s->cancels += cancelled;
+	s->sleeping[k][0] = 0;
+	pthread_mutex_unlock(&s->lock);
+	return cancelled;
+}
+
+static void sim_cancel_build(void *ctx, const char *commit)
+{
+	struct kb_sim *s = ctx;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < KB_ARRAY_SIZE(s->sleeping); i++)
+		if (!strcmp(s->sleeping[i], commit))
+			s->cancelled[i] = true;
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
+unsigned kb_sim_cancels(struct kb_sim *s)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->cancels;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 static int sim_build(void *ctx, const char *commit, struct kb_build_result *res)
 {
 	struct kb_sim *s = ctx;
@@ -714,6 +777,11 @@ static int sim_build(void *ctx, const char *commit, struct kb_build_result *res)
 	if (r < 0)
 		return r;
 	memset(res, 0, sizeof(*res));
+	if (s->p.build_sleep > 0 && sim_sleep(s, commit)) {
+		res->status = KB_BUILD_INFRA;
+		res->error_lines = kb_xstrdup("build cancelled");
+		return 0;
+	}
 	res->seconds = s->p.build_seconds;
 	res->compiler = kb_xstrdup("gcc (simulated) 12.2.0, GNU ld (simulated) 2.40");
 	if (j != SIZE_MAX && s->broken[j]) {
@@ -750,7 +818,11 @@ void kb_sim_backend(struct kb_sim *s, struct kb_backend *ret)
 {
 	/* outcomes are functions of (commit, run index): any overlap is fine */
 	*ret = (struct kb_backend){
-		.ctx = s, .build = sim_build, .run = sim_run, .build_slots = 64
+		.ctx = s,
+		.build = sim_build,
+		.run = sim_run,
+		.cancel_build = sim_cancel_build,
+		.build_slots = 64,
 	};
 }
 

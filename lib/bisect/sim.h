@@ -76,6 +76,12 @@ struct kb_sim_params {
 	 * 0: only G's tag.
 	 */
 	unsigned tag_every;
+	/*
+	 * Each build also sleeps this many real seconds (tests of the engine's
+	 * threads: a speculative build is still running when the engine could
+	 * cancel it; cancel_build ends the sleep).  0: builds return at once.
+	 */
+	double build_sleep;
 };
 
 /* 1000 linear commits, p1 0.5, 30% noop, 6 min build, 9 min run, 10 VMs, no cap. */
@@ -144,6 +150,9 @@ struct kb_sim_trial {
  * engine fail with -ECANCELED (see kb_sim_exhausted).
  */
 int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result *res);
+
+/* Builds cut short by the backend's cancel_build (see build_sleep). */
+unsigned kb_sim_cancels(struct kb_sim *s);
 
 const char *kb_sim_shape_name(enum kb_sim_shape s);
 /* 0 with *ret set, or -EINVAL for an unknown name (message set). */

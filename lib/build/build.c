@@ -369,6 +369,7 @@ int kb_build_run(const struct kb_build_step *step, const char *worktree, const c
 		.out_path = res->log_path,
 		.merge_stderr = true,
 		.timeout = step->timeout,
+		.cancel = step->cancel,
 	};
 	ret = kb_child_run(&c);
 	free_env(env, step);
@@ -400,7 +401,10 @@ int kb_build_run(const struct kb_build_step *step, const char *worktree, const c
 		set_failure(res, KB_BUILD_INFRA, cause, worktree);
 		return 0;
 	case KB_CHILD_TIMED_OUT:
-		cause = kb_xasprintf("build timed out after %gs", step->timeout);
+		if (c.cancelled)
+			cause = kb_xstrdup("build cancelled");
+		else
+			cause = kb_xasprintf("build timed out after %gs", step->timeout);
 		set_failure(res, KB_BUILD_INFRA, cause, worktree);
 		return 0;
 	case KB_CHILD_EXEC_FAILED:

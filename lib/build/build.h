@@ -8,6 +8,7 @@
 #ifndef KB_BUILD_BUILD_H
 #define KB_BUILD_BUILD_H
 
+#include <stdatomic.h>
 #include "bisect/ops.h"
 #include "util/buf.h"
 
@@ -22,6 +23,7 @@ struct kb_build_step {
 	size_t n_artifacts; /* 0: no signature ("") */
 	double timeout; /* seconds, 0 = none */
 	const char *log_dir; /* build-<commit>.log goes here (created if missing) */
+	const atomic_bool *cancel; /* set by another thread: stop (INFRA, "build cancelled") */
 };
 
 /*

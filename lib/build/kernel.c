@@ -264,6 +264,7 @@ int kb_kernel_build(const struct kb_kernel_build *b, const char *commit,
 			.env = m.env,
 			.timeout = b->timeout,
 			.log_dir = cfg_logs,
+			.cancel = b->cancel,
 		};
 
 		r = kb_build_run(&step, b->src, commit, &cfgres);
@@ -310,6 +311,7 @@ int kb_kernel_build(const struct kb_kernel_build *b, const char *commit,
 			.n_artifacts = 1,
 			.timeout = b->timeout,
 			.log_dir = b->log_dir,
+			.cancel = b->cancel,
 		};
 
 		r = kb_build_run(&step, b->src, commit, res);

@@ -10,6 +10,7 @@
 #ifndef KB_BUILD_KERNEL_H
 #define KB_BUILD_KERNEL_H
 
+#include <stdatomic.h>
 #include "bisect/ops.h"
 
 /* What KBUILD_BUILD_TIMESTAMP is set to (any fixed string works). */
@@ -29,6 +30,7 @@ struct kb_kernel_build {
 	unsigned jobs; /* make -j; 0: the number of online CPUs */
 	double timeout; /* seconds per make invocation, 0 = none */
 	const char *log_dir; /* build-<commit>.log (and config-<commit>.log) go here */
+	const atomic_bool *cancel; /* see struct kb_build_step */
 };
 
 /*

@@ -238,8 +238,9 @@ json_t *kb_result_to_json(const struct kb_result *r)
 	json_object_set_new(o, "revisions_tested", json_integer(r->revisions_tested));
 	json_object_set_new(o, "builds", json_integer(r->builds));
 	json_object_set_new(o, "speculative_builds",
-			    json_pack("{s:I,s:I}", "started", (json_int_t)r->speculative_builds,
-				      "used", (json_int_t)r->speculative_used));
+			    json_pack("{s:I,s:I,s:I}", "started", (json_int_t)r->speculative_builds,
+				      "used", (json_int_t)r->speculative_used, "cancelled",
+				      (json_int_t)r->speculative_cancelled));
 	json_object_set_new(o, "runs", json_integer(r->runs));
 	json_object_set_new(secs, "total", jreal(r->total_seconds));
 	json_object_set_new(secs, "build", jreal(r->build_seconds));

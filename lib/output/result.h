@@ -73,8 +73,11 @@ struct kb_result {
 	char *report; /* that report's text */
 	unsigned revisions_tested; /* revisions whose build worked and that were run */
 	unsigned builds; /* build attempts, including failed ones and speculative ones */
-	/* builds started ahead of need (build.slots), and how many of those were tested */
-	unsigned speculative_builds, speculative_used;
+	/*
+	 * builds started ahead of need (build.slots), how many of those were
+	 * tested, and how many were stopped as useless (not counted in builds)
+	 */
+	unsigned speculative_builds, speculative_used, speculative_cancelled;
 	unsigned runs; /* test runs, all revisions */
 	double total_seconds, build_seconds, test_seconds;
 	struct kb_recipients recipients;

@@ -307,7 +307,8 @@ struct loop {
 	size_t in_len, in_off;
 	struct kb_buf *out, *err;
 	double start, deadline;
-	bool timed_out;
+	const atomic_bool *cancel;
+	bool timed_out, cancelled;
 	int tee_err;
 };
 
@@ -350,6 +351,10 @@ static void run_loop(struct loop *l)
 			break;
 		if (exited && t - exited_at >= KB_CHILD_LINGER)
 			break;
+		if (!exited && !l->timed_out && l->cancel && atomic_load(l->cancel)) {
+			l->cancelled = true;
+			term_at = t;
+		}
 		if (!exited && term_at > 0 && t >= term_at && !l->timed_out) {
 			l->timed_out = true;
 			kill(-l->pid, SIGTERM);
@@ -386,6 +391,9 @@ static void run_loop(struct loop *l)
 		/* without a pidfd, exit is noticed by polling */
 		if (!exited && l->pidfd < 0 && (wait_s < 0 || wait_s > 0.05))
 			wait_s = 0.05;
+		/* a cancel flag is looked at five times a second */
+		if (!exited && l->cancel && !l->timed_out && (wait_s < 0 || wait_s > 0.2))
+			wait_s = 0.2;
 		/* after SIGKILL, waiting on the pidfd is enough; still re-check */
 		if (!exited && l->timed_out && kill_at == 0 && (wait_s < 0 || wait_s > 0.5))
 			wait_s = 0.5;
@@ -479,6 +487,7 @@ int kb_child_run(struct kb_child *c)
 	c->sig = 0;
 	c->err_no = 0;
 	c->seconds = 0;
+	c->cancelled = false;
 	describe_cmd(c, &what);
 	if (!argv || !argv[0])
 		return kb_error_set(-EINVAL, "no command to run");
@@ -549,6 +558,7 @@ int kb_child_run(struct kb_child *c)
 	l.out = c->out;
 	l.err = c->merge_stderr ? c->out : c->err;
 	l.deadline = c->timeout > 0 ? l.start + c->timeout : 0;
+	l.cancel = c->cancel;
 
 	if (r == (ssize_t)sizeof(rep)) {
 		/* exec failed: the child _exit()s at once, nothing to read */
@@ -579,6 +589,7 @@ int kb_child_run(struct kb_child *c)
 		c->err_no = rep.err ? rep.err : EIO;
 	} else if (l.timed_out) {
 		c->status = KB_CHILD_TIMED_OUT;
+		c->cancelled = l.cancelled;
 	} else if (WIFEXITED(wstatus)) {
 		c->status = KB_CHILD_EXITED;
 		c->exit_code = WEXITSTATUS(wstatus);

@@ -8,6 +8,7 @@
 #ifndef KB_UTIL_CHILD_H
 #define KB_UTIL_CHILD_H
 
+#include <stdatomic.h>
 #include "util/buf.h"
 
 enum kb_child_status {
@@ -31,6 +32,12 @@ struct kb_child {
 	struct kb_buf *err; /* stderr captured here when !merge_stderr; NULL: discarded */
 	bool merge_stderr; /* stderr goes where stdout goes */
 	double timeout; /* seconds, 0 = none; SIGTERM to the group, SIGKILL 5 s later */
+	/*
+	 * Another thread sets *cancel to stop the child early: the group gets
+	 * SIGTERM (make deletes the targets it was writing), SIGKILL 5 s later;
+	 * the status is then KB_CHILD_TIMED_OUT with cancelled set.  NULL: never.
+	 */
+	const atomic_bool *cancel;
 
 	/* output */
 	enum kb_child_status status;
@@ -38,6 +45,7 @@ struct kb_child {
 	int sig; /* KB_CHILD_SIGNALED */
 	int err_no; /* KB_CHILD_EXEC_FAILED */
 	double seconds; /* wall time */
+	bool cancelled; /* stopped because *cancel was set */
 };
 
 /*

@@ -179,6 +179,20 @@ static void test_build_infra(void **state)
 	assert_true(r.seconds < 10);
 	kb_build_result_clear(&r);
 
+	/* cancelled (a speculative build nobody needs any more): INFRA, not a failed commit */
+	{
+		atomic_bool stop = true;
+
+		step = (struct kb_build_step){ .shell_cmd = "sleep 30",
+					       .log_dir = logs,
+					       .cancel = &stop };
+		assert_int_equal(kb_build_run(&step, wt, "cancelled", &r), 0);
+		assert_int_equal(r.status, KB_BUILD_INFRA);
+		assert_string_equal(r.error_lines, "build cancelled");
+		assert_true(r.seconds < 5);
+		kb_build_result_clear(&r);
+	}
+
 	step = (struct kb_build_step){ .shell_cmd = "echo cc1: Killed; exit 137", .log_dir = logs };
 	assert_int_equal(kb_build_run(&step, wt, "oom", &r), 0);
 	assert_int_equal(r.status, KB_BUILD_INFRA);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 #include "util/buf.h"
@@ -310,6 +311,49 @@ static void test_timeout_tree(void **state)
 	free(pidf);
 }
 
+static void *set_later(void *arg)
+{
+	usleep(300000);
+	atomic_store((atomic_bool *)arg, true);
+	return NULL;
+}
+
+/*
+ * Another thread's cancel flag stops the tree like a deadline (a grandchild
+ * too), soon after it is set, and says it was a cancel; an unset flag
+ * changes nothing.
+ */
+static void test_cancel(void **state)
+{
+	char *pidf = kb_xasprintf("%s/cancel.pid", tmpdir);
+	char *cmd = kb_xasprintf("sleep 300 & echo $! > %s; wait", pidf);
+	atomic_bool flag = false;
+	struct kb_child c = { .shell_cmd = cmd, .timeout = 60, .cancel = &flag };
+	const char *const ok[] = { "true", NULL };
+	pthread_t th;
+	pid_t gc;
+
+	(void)state;
+	assert_int_equal(pthread_create(&th, NULL, set_later, &flag), 0);
+	assert_int_equal(kb_child_run(&c), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(c.status, KB_CHILD_TIMED_OUT);
+	assert_true(c.cancelled);
+	assert_true(c.seconds >= 0.3 && c.seconds < 4);
+	gc = read_pid(pidf);
+	assert_true(gc > 0);
+	assert_true(wait_pid_gone(gc, 3));
+
+	flag = false;
+	c = (struct kb_child){ .argv = ok, .cancel = &flag };
+	assert_int_equal(kb_child_run(&c), 0);
+	assert_int_equal(c.status, KB_CHILD_EXITED);
+	assert_int_equal(c.exit_code, 0);
+	assert_false(c.cancelled);
+	free(cmd);
+	free(pidf);
+}
+
 /* A tree that ignores SIGTERM is SIGKILLed after the grace period. */
 static void test_timeout_sigkill(void **state)
 {
@@ -389,17 +433,12 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exit_codes),
-		cmocka_unit_test(test_signals),
-		cmocka_unit_test(test_capture_streams),
-		cmocka_unit_test(test_large_output),
-		cmocka_unit_test(test_stdin),
-		cmocka_unit_test(test_env),
-		cmocka_unit_test(test_exec_failure),
-		cmocka_unit_test(test_cwd_and_tee),
-		cmocka_unit_test(test_timeout_tree),
-		cmocka_unit_test(test_timeout_sigkill),
-		cmocka_unit_test(test_background_holder),
+		cmocka_unit_test(test_exit_codes),	cmocka_unit_test(test_signals),
+		cmocka_unit_test(test_capture_streams), cmocka_unit_test(test_large_output),
+		cmocka_unit_test(test_stdin),		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_exec_failure),	cmocka_unit_test(test_cwd_and_tee),
+		cmocka_unit_test(test_timeout_tree),	cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_timeout_sigkill), cmocka_unit_test(test_background_holder),
 		cmocka_unit_test(test_threads),
 	};
 
