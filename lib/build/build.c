@@ -405,6 +405,9 @@ int kb_build_run(const struct kb_build_step *step, const char *worktree, const c
 			cause = kb_xstrdup("build cancelled");
 		else
 			cause = kb_xasprintf("build timed out after %gs", step->timeout);
+		/* the log says why it ends here (the result is never journaled) */
+		if (log_note(res->log_path, "%s after %.1fs", cause, c.seconds) < 0)
+			kb_error_clear();
 		set_failure(res, KB_BUILD_INFRA, cause, worktree);
 		return 0;
 	case KB_CHILD_EXEC_FAILED:

@@ -513,6 +513,43 @@ static void test_choose_calibrate_then_midpoint(void **state)
 }
 
 /*
+ * Keeping the bad end measured.  A commit in the middle has had 40 runs and
+ * two crashes (undecided at a low p1), as many as the bad end.  While the bad
+ * end has shown fewer than calib_min_crashes crashes (calibration stopped at
+ * calib_max_runs), the next batch goes to the bad end; once it has shown
+ * that many, the search may out-run it (here: 31 again, 2 crashes in 40 runs).
+ */
+static void test_keep_bad_end_measured(void **state)
+{
+	struct kb_dag *d = dag_linear(64);
+	struct kb_bayes_params p;
+	struct kb_bayes_choice ch[2];
+
+	(void)state;
+	for (int enough = 0; enough < 2; enough++) {
+		struct kb_bayes *b;
+
+		kb_bayes_params_default(&p);
+		p.vms = 10;
+		p.max_batches = 2;
+		p.calib_runs = 10;
+		p.calib_max_runs = 40;
+		p.calib_min_crashes = 8;
+		b = new_bayes(d, &p);
+		assert_int_equal(kb_bayes_observe(b, d->bad, enough ? 8 : 4, 40), 0);
+		assert_int_equal(kb_bayes_observe(b, 31, 2, 40), 0);
+		assert_int_equal(kb_bayes_choose_next(b, &ch[enough]), 0);
+		assert_int_equal(ch[enough].action, KB_BAYES_TEST);
+		kb_bayes_free(b);
+	}
+	assert_int_equal(ch[0].reason, KB_BAYES_R_CALIBRATE);
+	assert_int_equal(ch[0].commit, d->bad);
+	assert_int_equal(ch[1].reason, KB_BAYES_R_SEARCH);
+	assert_int_equal(ch[1].commit, 31);
+	dag_destroy(d);
+}
+
+/*
  * k-ary spread and the posterior's copy.  Uniform over 16 commits of a
  * chain, A_j = (j + 1) / 16: the quartiles are commits 3, 7 and 11; a
  * decided commit is never proposed.  A clone answers like the original and
@@ -1430,6 +1467,7 @@ int main(void)
 		cmocka_unit_test(test_choose_calibrate_then_midpoint),
 		cmocka_unit_test(test_choose_partial_batch),
 		cmocka_unit_test(test_spread_and_clone),
+		cmocka_unit_test(test_keep_bad_end_measured),
 		cmocka_unit_test(test_no_repro),
 		cmocka_unit_test(test_confirmation),
 		cmocka_unit_test(test_untestable_cluster),

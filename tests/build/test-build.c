@@ -182,6 +182,7 @@ static void test_build_infra(void **state)
 	/* cancelled (a speculative build nobody needs any more): INFRA, not a failed commit */
 	{
 		atomic_bool stop = true;
+		struct kb_buf log = KB_BUF_INIT;
 
 		step = (struct kb_build_step){ .shell_cmd = "sleep 30",
 					       .log_dir = logs,
@@ -190,6 +191,9 @@ static void test_build_infra(void **state)
 		assert_int_equal(r.status, KB_BUILD_INFRA);
 		assert_string_equal(r.error_lines, "build cancelled");
 		assert_true(r.seconds < 5);
+		read_log(&r, &log);
+		assert_non_null(strstr(log.buf, "build cancelled after"));
+		kb_buf_release(&log);
 		kb_build_result_clear(&r);
 	}
 

@@ -226,10 +226,19 @@ python3 - "$work/result.json" "$work/result-bayes.json" "$newb" "$newr" <<'PY'
 import json, sys
 r, b = (json.load(open(p)) for p in sys.argv[1:3])
 print("# bayes: builds %s, runs %s, of them new: %s builds, %s runs"
-      " (reference: builds %s, runs %s)"
+      " (reference: builds %s, runs %s); speculative %s"
       % (b.get("builds"), b.get("runs"), sys.argv[3], sys.argv[4],
-         r.get("builds"), r.get("runs")))
+         r.get("builds"), r.get("runs"), b.get("speculative_builds")))
 PY
+# A speculative build stopped because its outcome did not happen says so in
+# its log (make got SIGTERM).  The JSON counts them; a log can be
+# overwritten when the commit is built again later, so at most that many.
+ncancel=$(python3 -c "import json; print(json.load(open('$work/result-bayes.json'))['speculative_builds']['cancelled'])")
+nlogs=$(find "$work/state/logs" -maxdepth 1 -name 'build-*.log' -newer "$work/bayes.start" \
+	-exec grep -l '^.*build cancelled after' {} + 2>/dev/null | wc -l)
+echo "# bayes: $ncancel speculative builds cancelled, $nlogs build logs say so"
+check "bayes: no more build logs say 'build cancelled' ($nlogs) than builds were ($ncancel)" \
+	test "$nlogs" -le "$ncancel"
 
 echo "# times: history $((t1 - t0))s, bisection $((t2 - t1))s, bayes $((t3 - t2))s"
 echo "1..$n"
