@@ -730,7 +730,7 @@ static bool sim_sleep(struct kb_sim *s, const char *commit)
 			k = i;
 	if (k == KB_ARRAY_SIZE(s->sleeping)) {
 		pthread_mutex_unlock(&s->lock);
-		return false; /* more builds at once than tracked: not cancellable */
+		return false; /* more builds at once than tracked: no sleep */
 	}
 	snprintf(s->sleeping[k], sizeof(s->sleeping[k]), "%s", commit);
 	s->cancelled[k] = false;
