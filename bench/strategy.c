@@ -133,7 +133,7 @@ static int one_trial(struct job *j, uint64_t seed)
 	r = kb_sim_new(&sp, &s);
 	if (r < 0)
 		return r;
-	if (opt_explain || opt_trace) {
+	if (opt_explain) { /* --trace sets it too */
 		t.emit = emit_to_buf;
 		t.emit_ctx = &log;
 	}

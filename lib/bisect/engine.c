@@ -491,14 +491,10 @@ static bool prefetch_cancel(struct engine *e, struct prefetch *f)
 		if (atomic_load(&f->done) || !e->be->cancel_build)
 			return false;
 		e->be->cancel_build(e->be->ctx, f->hash);
-		pthread_join(f->th, NULL);
-		f->joined = true;
-		if (f->err >= 0 && f->res.status != KB_BUILD_INFRA) {
-			/* it ended before the cancel reached it: an ordinary finished build */
-			f->end = f->start + f->res.seconds;
-			e->slot_free[f->slot] = KB_MAX(e->slot_free[f->slot], f->end);
+		prefetch_wait(e, f);
+		/* it ended before the cancel reached it: an ordinary finished build */
+		if (f->err >= 0 && f->res.status != KB_BUILD_INFRA)
 			return false;
-		}
 	} else if (!f->joined || f->end <= e->vnow || e->slot_free[f->slot] != f->end) {
 		return false;
 	}
@@ -507,6 +503,27 @@ static bool prefetch_cancel(struct engine *e, struct prefetch *f)
 	progress(e, "dropping the build of %.12s: no longer needed", f->hash);
 	prefetch_drop(e, f);
 	return true;
+}
+
+/*
+ * After an outcome: speculative builds of commits whose side is decided
+ * (P(bad) below 1e-3 or above 1 - 1e-3 in @b, so testing them cannot change
+ * the answer; with @b NULL, every one: a release walk that found its good
+ * end needs none of the older releases) and that are not the commit chosen
+ * next (@keep, or NULL) are cancelled while they still run.  Only the
+ * timeline changes, never the path: the strategy never saw these builds.
+ */
+static void prefetch_cancel_useless(struct engine *e, struct kb_bayes *b, const char *keep)
+{
+	for (size_t i = 0; i < e->npf;) {
+		struct prefetch *f = e->pf[i];
+		long j = b ? kb_dag_find(e->dag, f->hash) : -1;
+		double a = !b ? 0 : j < 0 ? 0.5 : kb_bayes_mass_reachable(b, (size_t)j);
+
+		if ((keep && !strcmp(f->hash, keep)) || (a > 1e-3 && a < 1 - 1e-3) ||
+		    !prefetch_cancel(e, f))
+			i++;
+	}
 }
 
 /*
@@ -1044,8 +1061,7 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx, bool spec
 			break;
 		if (v == KB_COMMIT_GOOD) {
 			/* the next older release, built ahead, is not needed now */
-			for (size_t k = 0; k < e->npf;)
-				k += !prefetch_cancel(e, e->pf[k]);
+			prefetch_cancel_useless(e, NULL, NULL);
 			snprintf(e->good, sizeof(e->good), "%s", hash);
 			e->good_tag = kb_xstrdup(tags[i]);
 			break;
@@ -1362,26 +1378,6 @@ static void bayes_observe_tested(struct engine *e, struct kb_bayes *b, struct te
 		kb_bayes_observe(b, j, c.target - have_t, c.target + c.ok - have_r);
 	if (c.total >= 2 * (e->cfg->test.runs ? e->cfg->test.runs : 10) && c.target + c.ok == 0)
 		kb_bayes_set_untestable(b, j, true);
-}
-
-/*
- * After an outcome: speculative builds of commits whose side is decided
- * (P(bad) below 1e-3 or above 1 - 1e-3, so testing them cannot change the
- * answer) and that are not the commit chosen next (@keep) are cancelled
- * while they still run.  Only the timeline changes, never the path: the
- * strategy never saw these builds.
- */
-static void prefetch_cancel_useless(struct engine *e, struct kb_bayes *b, const char *keep)
-{
-	for (size_t i = 0; i < e->npf;) {
-		struct prefetch *f = e->pf[i];
-		long j = kb_dag_find(e->dag, f->hash);
-		double a = j < 0 ? 0.5 : kb_bayes_mass_reachable(b, (size_t)j);
-
-		if ((keep && !strcmp(f->hash, keep)) || (a > 1e-3 && a < 1 - 1e-3) ||
-		    !prefetch_cancel(e, f))
-			i++;
-	}
 }
 
 /*
