@@ -195,6 +195,8 @@ static int check_params(const struct kb_bayes_params *p)
 		return kb_error_set(-EINVAL, "costs must be positive");
 	if (p->vms < 1 || p->max_batches < 1)
 		return kb_error_set(-EINVAL, "vms and max_batches must be at least 1");
+	if (p->known_bad_crashes > p->known_bad_runs)
+		return kb_error_set(-EINVAL, "known bad crashes exceed known bad runs");
 	return 0;
 }
 
@@ -228,6 +230,9 @@ int kb_bayes_new(const struct kb_dag *dag, const struct kb_bayes_params *params,
 	b = kb_xcalloc(1, sizeof(*b));
 	b->dag = dag;
 	b->p = *params;
+	/* known bad runs outside the DAG: Beta(a, b) updated by them is the prior of p1 */
+	b->p.alpha1 += params->known_bad_crashes;
+	b->p.beta1 += params->known_bad_runs - params->known_bad_crashes;
 	b->n = n;
 	b->words = (n + 1 + 63) / 64;
 	b->w = kb_xmalloc(n * sizeof(double));
@@ -1014,20 +1019,24 @@ int kb_bayes_choose_next(struct kb_bayes *b, struct kb_bayes_choice *ret)
 	struct target *tg;
 	size_t *pick;
 	bool unconfirmed = false;
+	unsigned ct, cr; /* the bad end's target crashes and runs, with the known bad ones */
 
 	compute(b);
 	kb_bayes_best(b, &k, &pk);
 	ch.p = pk;
 
-	/* 1. calibration on the bad end */
-	if (b->cls[cb].r < p->calib_runs ||
-	    (b->cls[cb].t < p->calib_min_crashes && b->cls[cb].r < p->calib_max_runs)) {
+	/*
+	 * 1. calibration on the bad end; known bad runs outside the DAG count
+	 * as its own (they measure the same p1)
+	 */
+	ct = b->cls[cb].t + p->known_bad_crashes;
+	cr = b->cls[cb].r + p->known_bad_runs;
+	if (cr < p->calib_runs || (ct < p->calib_min_crashes && cr < p->calib_max_runs)) {
 		size_t j = testable_member(b, cb, bad);
 
 		if (j != NONE) {
-			unsigned runs = b->cls[cb].r < p->calib_runs ?
-						p->calib_runs - b->cls[cb].r :
-						KB_MIN(p->vms, p->calib_max_runs - b->cls[cb].r);
+			unsigned runs = cr < p->calib_runs ? p->calib_runs - cr :
+							     KB_MIN(p->vms, p->calib_max_runs - cr);
 
 			want_test(&ch, KB_BAYES_R_CALIBRATE, j, runs);
 			*ret = ch;
@@ -1130,8 +1139,8 @@ int kb_bayes_choose_next(struct kb_bayes *b, struct kb_bayes_choice *ret)
 	 * p0 = 0.01, 300 trials: right 0.653 -> 0.747 (0.957 -> 0.973 at
 	 * p0 = 0), no other class changed.
 	 */
-	if (find(b, ch.commit) != cb && b->cls[cb].t < p->calib_min_crashes &&
-	    b->cls[cb].r < b->cls[find(b, ch.commit)].r + ch.runs) {
+	if (find(b, ch.commit) != cb && ct < p->calib_min_crashes &&
+	    cr < b->cls[find(b, ch.commit)].r + ch.runs) {
 		size_t j = testable_member(b, cb, bad);
 
 		if (j != NONE) {

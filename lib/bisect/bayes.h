@@ -60,13 +60,22 @@ struct kb_bayes_params {
 	unsigned calib_min_crashes; /* keep calibrating (up to calib_max_runs) until this many */
 	/* most runs a parent of the named commit is asked for (see choose_next) */
 	unsigned confirm_max_runs;
+	/*
+	 * Target crashes and informative runs seen on commits outside the
+	 * DAG that are known to be bad (the bad commit the user gave and the
+	 * bad releases, once a release walk made a release the bad end).
+	 * Every bad commit crashes at the same rate p1, so they are evidence
+	 * about p1 like the bad end's own runs: they are added to the Beta
+	 * prior of p1 and count toward calibration (calib_*).
+	 */
+	unsigned known_bad_crashes, known_bad_runs;
 };
 
 /*
  * Defaults: Jeffreys p1, p0 ~ Beta(1, 99), OUT 0.02, min_weight 1e-6,
  * confidence 0.99, min_gain 1e-6 bits, build 6 x batch, 10 VMs, up to 4
  * batches per step, calibration 20 runs (then batches up to 100 runs until
- * 8 target crashes), confirm_max_runs 200.
+ * 8 target crashes), confirm_max_runs 200, no known bad runs outside the DAG.
  */
 void kb_bayes_params_default(struct kb_bayes_params *p);
 

@@ -1229,13 +1229,46 @@ out:
 /* ---- bayes strategy ---------------------------------------------------- */
 
 struct bayes_ctx {
-	unsigned need; /* clean runs that make a release good */
+	unsigned cap; /* most clean runs a release is asked for */
 };
 
 /*
+ * Target crashes and informative (target or clean) runs on the tested
+ * commits known to be bad, i.e. that showed the target crash, each binary
+ * once.  @outside_dag: only those outside the bisection range (the bad
+ * commit given and newer bad releases, once a release walk moved the bad
+ * end); the posterior sees the others itself.
+ */
+static void known_bad_counts(struct engine *e, bool outside_dag, unsigned *ret_t, unsigned *ret_r)
+{
+	*ret_t = *ret_r = 0;
+	for (size_t i = 0; i < e->nt; i++) {
+		struct tested *t = &e->t[i];
+		struct counts c;
+		bool dup = false;
+
+		if (!t->built || t->build.status != KB_BUILD_OK)
+			continue;
+		if (outside_dag && (kb_dag_find(e->dag, t->hash) >= 0 || !strcmp(t->hash, e->good)))
+			continue;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = e->t[k].built && e->t[k].build.status == KB_BUILD_OK &&
+			      e->t[k].runset == t->runset;
+		if (dup)
+			continue;
+		count_runs(e, &e->rs[t->runset], 0, e->rs[t->runset].used, &c);
+		if (!c.target)
+			continue;
+		*ret_t += c.target;
+		*ret_r += c.target + c.ok;
+	}
+}
+
+/*
  * Clean runs that make a release good: the smallest n with
- * P(n clean runs | the release is bad) <= 1%, averaged over what the bad
- * end's @crashes in @runs say about p1 (Beta(1/2 + crashes, 1/2 + clean)):
+ * P(n clean runs | the release is bad) <= 1%, averaged over what the
+ * @crashes and @clean runs of the commits known bad say about p1
+ * (Beta(1/2 + crashes, 1/2 + clean)):
  * E[(1 - p1)^n] = prod_{i<n} (b + i) / (a + b + i).  A point estimate from
  * the few runs the bad end has had called bad releases good (bench-strategy,
  * releases with other crashes: 6.5% inconclusive when it was used with
@@ -1260,8 +1293,12 @@ static int bayes_decide(struct engine *e, void *ctx, const char *hash, const cha
 	unsigned step = e->cfg->test.parallel ? e->cfg->test.parallel : 1, want = step;
 	struct kb_result_commit *rc = NULL;
 	struct counts c;
+	unsigned kt, kr, need;
 	int r;
 
+	/* p1 from every commit known bad so far: the bad end and newer bad releases */
+	known_bad_counts(e, false, &kt, &kr);
+	need = clean_runs_needed(kt, kr - kt, bc->cap);
 	for (;;) {
 		r = test_commit(e, hash, want, KB_ROLE_RELEASE, tag, &c, &rc);
 		if (r < 0)
@@ -1274,7 +1311,7 @@ static int bayes_decide(struct engine *e, void *ctx, const char *hash, const cha
 			*ret = KB_COMMIT_BAD;
 			break;
 		}
-		if (c.ok >= bc->need) {
+		if (c.ok >= need) {
 			*ret = KB_COMMIT_GOOD;
 			break;
 		}
@@ -1283,7 +1320,7 @@ static int bayes_decide(struct engine *e, void *ctx, const char *hash, const cha
 		 * up on this tag.  Clean runs come slower there, not never.
 		 */
 		if (c.ok + c.target == 0 || (c.total >= 4 * step && 2 * c.ok < c.total) ||
-		    c.total >= 2 * bc->need + 4 * step) {
+		    c.total >= 2 * need + 4 * step) {
 			*ret = KB_COMMIT_SKIP;
 			break;
 		}
@@ -1627,7 +1664,7 @@ static int run_bayes(struct engine *e)
 					c.total, c.ok);
 			return 0;
 		}
-		bc.need = clean_runs_needed(c.target, c.ok, 8 * runs);
+		bc.cap = 8 * runs;
 	}
 	if (!e->good[0]) {
 		r = release_walk(e, bayes_decide, &bc, true);
@@ -1637,6 +1674,7 @@ static int run_bayes(struct engine *e)
 	r = load_dag(e);
 	if (r < 0)
 		return r;
+	known_bad_counts(e, true, &bp.known_bad_crashes, &bp.known_bad_runs);
 	r = kb_bayes_new(e->dag, &bp, &b);
 	if (r < 0)
 		return r;

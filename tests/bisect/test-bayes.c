@@ -550,6 +550,58 @@ static void test_keep_bad_end_measured(void **state)
 }
 
 /*
+ * Known bad runs outside the DAG (the bad commit given, bad releases) are
+ * p1 evidence: they count toward calibration, and a bad end that alone
+ * would be calibrated again is not; they move the rate estimate like the
+ * same runs on the bad end would.
+ */
+static void test_known_bad_runs(void **state)
+{
+	struct kb_dag *d = dag_linear(64);
+	struct kb_bayes_params p;
+	struct kb_bayes_choice ch[2];
+	struct kb_bayes *b;
+	double p1[3], p0;
+
+	(void)state;
+	for (int known = 0; known < 2; known++) {
+		kb_bayes_params_default(&p);
+		p.vms = 10;
+		p.calib_runs = 10;
+		p.calib_max_runs = 40;
+		p.calib_min_crashes = 8;
+		p.known_bad_crashes = known ? 6 : 0;
+		p.known_bad_runs = known ? 20 : 0;
+		b = new_bayes(d, &p);
+		assert_int_equal(kb_bayes_observe(b, d->bad, 3, 10), 0);
+		assert_int_equal(kb_bayes_choose_next(b, &ch[known]), 0);
+		assert_int_equal(ch[known].action, KB_BAYES_TEST);
+		kb_bayes_rates(b, &p1[known], &p0);
+		kb_bayes_free(b);
+	}
+	assert_int_equal(ch[0].reason, KB_BAYES_R_CALIBRATE);
+	assert_int_equal(ch[0].commit, d->bad);
+	assert_int_equal(ch[1].reason, KB_BAYES_R_SEARCH);
+	assert_int_not_equal(ch[1].commit, d->bad);
+
+	/* the same 9 crashes in 30 runs, all on the bad end */
+	kb_bayes_params_default(&p);
+	b = new_bayes(d, &p);
+	assert_int_equal(kb_bayes_observe(b, d->bad, 9, 30), 0);
+	kb_bayes_rates(b, &p1[2], &p0);
+	kb_bayes_free(b);
+	assert_true(p1[0] > 0.3 && p1[1] < p1[0]);
+	assert_true(fabs(p1[1] - p1[2]) < 0.02);
+
+	/* more crashes than runs is a caller bug */
+	kb_bayes_params_default(&p);
+	p.known_bad_crashes = 3;
+	p.known_bad_runs = 2;
+	assert_int_equal(kb_bayes_new(d, &p, &b), -EINVAL);
+	dag_destroy(d);
+}
+
+/*
  * k-ary spread and the posterior's copy.  Uniform over 16 commits of a
  * chain, A_j = (j + 1) / 16: the quartiles are commits 3, 7 and 11; a
  * decided commit is never proposed.  A clone answers like the original and
@@ -1468,6 +1520,7 @@ int main(void)
 		cmocka_unit_test(test_choose_partial_batch),
 		cmocka_unit_test(test_spread_and_clone),
 		cmocka_unit_test(test_keep_bad_end_measured),
+		cmocka_unit_test(test_known_bad_runs),
 		cmocka_unit_test(test_no_repro),
 		cmocka_unit_test(test_confirmation),
 		cmocka_unit_test(test_untestable_cluster),

@@ -642,6 +642,77 @@ static void test_release_walk(void **state)
 	kb_sim_free(s);
 }
 
+static unsigned target_crashes(const struct kb_result_commit *c)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < c->n_runs; i++)
+		n += c->runs[i].outcome == KB_RUN_CRASH && c->runs[i].title &&
+		     !strcmp(c->runs[i].title, KB_SIM_TARGET_TITLE);
+	return n;
+}
+
+/*
+ * After a release walk the newest bad release is the bad end; the crashes
+ * of the bad commit given and of newer bad releases measure the same p1,
+ * so with enough of them the new bad end is not calibrated again.
+ */
+static void test_release_walk_pools_p1(void **state)
+{
+	unsigned seeds_pooled = 0;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 6; seed++) {
+		struct kb_sim_params p;
+		struct kb_sim *s = NULL;
+		struct kb_sim_trial t = {
+			.strategy = KB_STRATEGY_BAYES, .runs = 20, .parallel = 10, .no_good = true
+		};
+		struct kb_result res;
+		const char *new_bad = NULL;
+		unsigned known = 0, own = 0;
+		size_t i, walk_end = 0;
+
+		kb_sim_params_default(&p);
+		p.seed = seed;
+		p.p1 = 0.5;
+		p.culprit = 500;
+		p.tag_every = 150;
+		assert_int_equal(kb_sim_new(&p, &s), 0);
+		assert_int_equal(kb_sim_run(s, &t, &res), 0);
+		assert_int_equal(res.verdict, KB_RESULT_CULPRIT);
+		assert_string_equal(res.culprit, kb_sim_culprit_hash(s));
+		for (i = 0; i < res.n_commits; i++) {
+			const struct kb_result_commit *c = &res.commits[i];
+
+			if (c->role != KB_ROLE_START && c->role != KB_ROLE_RELEASE)
+				break;
+			if (c->verdict != KB_COMMIT_BAD)
+				continue;
+			if (new_bad && strcmp(new_bad, c->commit))
+				known += own;
+			if (new_bad && !strcmp(new_bad, c->commit))
+				own += target_crashes(c);
+			else
+				own = target_crashes(c);
+			new_bad = c->commit;
+		}
+		walk_end = i;
+		assert_non_null(new_bad);
+		/* the walk moved the bad end; only then is there something to pool */
+		assert_string_not_equal(new_bad, kb_sim_bad(s));
+		if (own < 8 && known + own >= 8) {
+			seeds_pooled++;
+			for (i = walk_end; i < res.n_commits; i++)
+				assert_string_not_equal(res.commits[i].commit, new_bad);
+		}
+		kb_result_clear(&res);
+		kb_sim_free(s);
+	}
+	/* the case is not rare: the test must not pass by having nothing to check */
+	assert_true(seeds_pooled >= 2);
+}
+
 /* With p1 = 1 the reference's verdicts are the truth: it must test git bisect's midpoints. */
 static void test_reference_midpoints(void **state)
 {
@@ -974,6 +1045,7 @@ int main(void)
 		cmocka_unit_test(test_engine_shared_binaries),
 		cmocka_unit_test(test_engine_runs_per_step),
 		cmocka_unit_test(test_release_walk),
+		cmocka_unit_test(test_release_walk_pools_p1),
 		cmocka_unit_test(test_reference_midpoints),
 		cmocka_unit_test(test_engine_deterministic_and_capped),
 		cmocka_unit_test(test_engine_build_slots),
