@@ -37,6 +37,8 @@ struct cls {
 struct kb_bayes {
 	const struct kb_dag *dag;
 	struct kb_bayes_params p;
+	size_t hint[KB_BAYES_MAX_HINTS]; /* built ahead: no build cost (set_hints) */
+	size_t nhint;
 	size_t n; /* commits in the range; node n is the good end */
 	size_t words; /* 64-bit words per bitset of n + 1 bits */
 	double *w; /* prior weights of commits 0..n-1 */
@@ -80,6 +82,18 @@ void kb_bayes_params_default(struct kb_bayes_params *p)
 		.calib_min_crashes = 8,
 		.confirm_max_runs = 200,
 	};
+}
+
+int kb_bayes_set_hints(struct kb_bayes *b, const size_t *j, size_t n)
+{
+	if (n > KB_BAYES_MAX_HINTS)
+		return kb_error_set(-EINVAL, "at most %d hints", KB_BAYES_MAX_HINTS);
+	for (size_t i = 0; i < n; i++)
+		if (j[i] > b->n)
+			return kb_error_set(-EINVAL, "hint %zu out of range", j[i]);
+	memcpy(b->hint, j, n * sizeof(*j));
+	b->nhint = n;
+	return 0;
 }
 
 static size_t nparents(const struct kb_dag *d, size_t j)
@@ -978,6 +992,12 @@ static bool need_confirmation(struct kb_bayes *b, size_t k, struct kb_bayes_choi
 	return false;
 }
 
+/*
+ * Share of the best information per cost a hinted commit (built ahead)
+ * must reach to be tested instead.
+ */
+#define HINT_SLACK 0.9
+
 static void consider(struct kb_bayes_choice *ch, double *best_ratio, size_t j, unsigned runs,
 		     double gain, double cost)
 {
@@ -1114,6 +1134,27 @@ int kb_bayes_choose_next(struct kb_bayes *b, struct kb_bayes_choice *ret)
 				continue;
 			consider_runs(p, &ch, &best_ratio, near[i], &tg[find(b, near[i])],
 				      p->cost_build);
+		}
+	}
+	/*
+	 * When the best pick is a commit to build, one built ahead wins when
+	 * it is nearly as good (HINT_SLACK), priced like any unbuilt commit so
+	 * that its number of runs is what it would have been anyway.  More
+	 * runs on a built commit are not displaced: the hint only says which
+	 * new commit to build.
+	 */
+	for (size_t i = 0; ch.commit != NONE && !b->cls[find(b, ch.commit)].built && i < b->nhint;
+	     i++) {
+		size_t j = b->hint[i];
+		struct kb_bayes_choice hc = { .commit = NONE };
+		double hr = 0;
+
+		if (b->untestable[j] || b->cls[find(b, j)].built || ch.commit == j)
+			continue;
+		consider_runs(p, &hc, &hr, j, &tg[find(b, j)], p->cost_build);
+		if (hc.commit != NONE && hr >= HINT_SLACK * best_ratio) {
+			ch = hc;
+			best_ratio = hr;
 		}
 	}
 	free(tg);

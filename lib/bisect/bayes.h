@@ -120,6 +120,18 @@ int kb_bayes_same_binary(struct kb_bayes *b, size_t j1, size_t j2);
 int kb_bayes_set_built(struct kb_bayes *b, size_t j, bool built);
 
 /*
+ * Commits built ahead of need (speculative builds): choose_next scores
+ * them without the build's cost, so a pick made before an outcome is kept
+ * unless something is much better after it.  Replaces the previous hints;
+ * up to KB_BAYES_MAX_HINTS.  The engine sets the commits its speculation
+ * proposed (whether or not a build slot ran them, so the path does not
+ * depend on the slots) and clears them after each step.  -EINVAL for too
+ * many or j > n.
+ */
+#define KB_BAYES_MAX_HINTS 8
+int kb_bayes_set_hints(struct kb_bayes *b, const size_t *j, size_t n);
+
+/*
  * j cannot give informative runs (build or boot failure, exit 125): never
  * propose it.  Its hypothesis keeps its mass.
  */

@@ -75,6 +75,9 @@ struct tested {
 
 struct engine {
 	const struct kb_engine_params *p;
+	/* what speculation proposed for the next step (kb_bayes_set_hints) */
+	char hint[KB_BAYES_MAX_HINTS][KB_HASH_HEX + 1];
+	size_t nhint;
 	const struct kb_config *cfg;
 	struct kb_backend *be;
 	struct kb_vcs *vcs;
@@ -1230,6 +1233,7 @@ out:
 
 struct bayes_ctx {
 	unsigned cap; /* most clean runs a release is asked for */
+	const struct kb_bayes_params *bp; /* of the search that follows the walk */
 };
 
 /*
@@ -1265,6 +1269,100 @@ static void known_bad_counts(struct engine *e, bool outside_dag, unsigned *ret_t
 }
 
 /*
+ * A commit speculation expects to test next: built ahead when there are
+ * build slots, and a hint to the next choice either way (so the path is
+ * the same with any number of slots).
+ */
+static void propose(struct engine *e, const char *hash)
+{
+	for (size_t i = 0; i < e->nhint; i++)
+		if (!strcmp(e->hint[i], hash))
+			return;
+	if (e->nhint == KB_BAYES_MAX_HINTS) /* the oldest goes */
+		memmove(e->hint[0], e->hint[1], --e->nhint * sizeof(e->hint[0]));
+	snprintf(e->hint[e->nhint++], sizeof(e->hint[0]), "%s", hash);
+	prefetch(e, hash);
+}
+
+/*
+ * Choose with the proposals as hints; a search or confirmation step uses
+ * them up (calibration runs on the bad end leave the next search step as
+ * it was).
+ */
+static void choose_next_hinted(struct engine *e, struct kb_bayes *b, struct kb_bayes_choice *ch)
+{
+	size_t j[KB_BAYES_MAX_HINTS], n = 0;
+
+	for (size_t i = 0; i < e->nhint; i++) {
+		long k = kb_dag_find(e->dag, e->hint[i]);
+
+		if (k >= 0)
+			j[n++] = (size_t)k;
+	}
+	kb_bayes_set_hints(b, j, n);
+	kb_bayes_choose_next(b, ch);
+	kb_bayes_set_hints(b, NULL, 0);
+	if (ch->action != KB_BAYES_TEST || ch->reason != KB_BAYES_R_CALIBRATE)
+		e->nhint = 0;
+}
+
+/*
+ * The first search step in @dag (good end @good), from a posterior told
+ * the bad end showed @t target crashes in @r runs and the good end @ok
+ * clean runs: build it ahead.
+ */
+static void speculate_first_in(struct engine *e, const struct kb_dag *dag, const char *good,
+			       const struct kb_bayes_params *bp, unsigned t, unsigned r,
+			       unsigned ok)
+{
+	struct kb_bayes *c = NULL;
+	struct kb_bayes_choice ch;
+
+	if (kb_bayes_new(dag, bp, &c) < 0)
+		return;
+	kb_bayes_observe(c, dag->bad, t, r);
+	if (ok)
+		kb_bayes_observe(c, KB_BAYES_GOOD_END(dag), 0, ok);
+	kb_bayes_choose_next(c, &ch);
+	if (ch.action == KB_BAYES_TEST)
+		propose(e, ch.commit == KB_BAYES_GOOD_END(dag) ? good : dag->hash[ch.commit]);
+	kb_bayes_free(c);
+}
+
+/*
+ * With both ends known, the first search step, built during the bad end's
+ * runs (assumed to end the calibration).
+ */
+static void speculate_first(struct engine *e, const struct kb_bayes_params *bp)
+{
+	unsigned t = KB_MAX(bp->calib_min_crashes, 1u);
+
+	speculate_first_in(e, e->dag, e->good, bp, t, KB_MAX(t, bp->calib_runs), 0);
+}
+
+/*
+ * A release that showed no crash in its first batch is probably the good
+ * end: while it gets the rest of its runs, build the first search step
+ * between it and the bad end (6 min of the wall time otherwise).  The
+ * posterior that will choose it sees the runs of every commit known bad
+ * (the bad end's or counted as known bad) and the release's clean runs.
+ */
+static void speculate_after_release(struct engine *e, const char *release, unsigned ok,
+				    const struct kb_bayes_params *bp)
+{
+	const char *goods[1] = { release };
+	struct kb_dag *dag = NULL;
+	unsigned kt, kr;
+
+	if (e->vcs->load_range(e->vcs->ctx, e->bad, goods, 1, &dag) < 0)
+		return;
+	known_bad_counts(e, false, &kt, &kr);
+	if (dag->n)
+		speculate_first_in(e, dag, release, bp, kt, kr, ok);
+	kb_dag_free(dag);
+}
+
+/*
  * Clean runs that make a release good: the smallest n with
  * P(n clean runs | the release is bad) <= 1%, averaged over what the
  * @crashes and @clean runs of the commits known bad say about p1
@@ -1294,6 +1392,7 @@ static int bayes_decide(struct engine *e, void *ctx, const char *hash, const cha
 	struct kb_result_commit *rc = NULL;
 	struct counts c;
 	unsigned kt, kr, need;
+	bool speculated = false;
 	int r;
 
 	/* p1 from every commit known bad so far: the bad end and newer bad releases */
@@ -1323,6 +1422,10 @@ static int bayes_decide(struct engine *e, void *ctx, const char *hash, const cha
 		    c.total >= 2 * need + 4 * step) {
 			*ret = KB_COMMIT_SKIP;
 			break;
+		}
+		if (!c.target && !speculated) {
+			speculated = true;
+			speculate_after_release(e, hash, c.ok, bc->bp);
 		}
 		want += step;
 	}
@@ -1430,7 +1533,7 @@ static void speculate(struct engine *e, struct kb_bayes *b, size_t j, unsigned r
 	unsigned crashes;
 	bool bad_first = a >= 0.5;
 
-	if (!e->slots || !runs)
+	if (!runs)
 		return;
 	kb_bayes_rates(b, &p1, &p0);
 	crashes = (unsigned)lround(p1 * runs);
@@ -1443,25 +1546,9 @@ static void speculate(struct engine *e, struct kb_bayes *b, size_t j, unsigned r
 		kb_bayes_observe(c, j, bad ? crashes : 0, runs);
 		kb_bayes_choose_next(c, &ch);
 		if (ch.action == KB_BAYES_TEST)
-			prefetch(e, bayes_hash(e, ch.commit));
+			propose(e, bayes_hash(e, ch.commit));
 		kb_bayes_free(c);
 	}
-}
-
-/* The first search step, from a posterior told the bad end crashed. */
-static void speculate_first(struct engine *e, const struct kb_bayes_params *bp)
-{
-	struct kb_bayes *c = NULL;
-	struct kb_bayes_choice ch;
-	unsigned t = KB_MAX(bp->calib_min_crashes, 1u);
-
-	if (kb_bayes_new(e->dag, bp, &c) < 0)
-		return;
-	kb_bayes_observe(c, e->dag->bad, t, KB_MAX(t, bp->calib_runs));
-	kb_bayes_choose_next(c, &ch);
-	if (ch.action == KB_BAYES_TEST)
-		prefetch(e, bayes_hash(e, ch.commit));
-	kb_bayes_free(c);
 }
 
 /* git's "Bisecting:" block introduces a new commit, not more runs on one. */
@@ -1594,9 +1681,10 @@ static int run_bayes(struct engine *e)
 	bp.cost_run = 0.03 * bp.cost_batch;
 	/*
 	 * With both ends known, the first search step is known before the bad
-	 * end's runs end: build it meanwhile.
+	 * end's runs end: build it meanwhile (and hint it to the first
+	 * choice, also without build slots: the path does not depend on them).
 	 */
-	if (e->good[0] && e->slots) {
+	if (e->good[0]) {
 		struct tested *t = get_tested(e, e->bad);
 
 		r = load_dag(e);
@@ -1665,6 +1753,7 @@ static int run_bayes(struct engine *e)
 			return 0;
 		}
 		bc.cap = 8 * runs;
+		bc.bp = &bp;
 	}
 	if (!e->good[0]) {
 		r = release_walk(e, bayes_decide, &bc, true);
@@ -1701,7 +1790,7 @@ static int run_bayes(struct engine *e)
 		const char *hash;
 		unsigned want;
 
-		kb_bayes_choose_next(b, &ch);
+		choose_next_hinted(e, b, &ch);
 		if (ch.action == KB_BAYES_TEST && over_budget(e))
 			ch.action = KB_BAYES_INCONCLUSIVE; /* report the credible set */
 		if (ch.action != KB_BAYES_TEST) {

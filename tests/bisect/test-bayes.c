@@ -513,6 +513,53 @@ static void test_choose_calibrate_then_midpoint(void **state)
 }
 
 /*
+ * Hints (commits built ahead): taken instead of the best pick when nearly
+ * as informative, with the runs an unbuilt commit would get; ignored when
+ * much worse.  Uniform over 64 commits of a chain, A_j = (j + 1) / 64:
+ * commit 31 gains 1 bit, 34 gains H(35/64) = 0.994, 10 only H(11/64) = 0.66.
+ */
+static void test_hints(void **state)
+{
+	struct kb_dag *d = dag_linear(64);
+	struct kb_bayes_params p;
+	struct kb_bayes_choice ch, plain;
+	struct kb_bayes *b;
+	size_t h[KB_BAYES_MAX_HINTS + 1] = { 34 };
+
+	(void)state;
+	fixed_params(&p, 1);
+	b = new_bayes(d, &p);
+	assert_int_equal(kb_bayes_observe(b, 63, 20, 20), 0);
+	assert_int_equal(kb_bayes_choose_next(b, &plain), 0);
+	assert_int_equal(plain.commit, 31);
+
+	assert_int_equal(kb_bayes_set_hints(b, h, 1), 0);
+	assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
+	assert_int_equal(ch.reason, KB_BAYES_R_SEARCH);
+	assert_int_equal(ch.commit, 34);
+	assert_int_equal(ch.runs, plain.runs);
+	assert_float_equal(ch.cost, plain.cost, 1e-12);
+
+	h[0] = 10;
+	assert_int_equal(kb_bayes_set_hints(b, h, 1), 0);
+	assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
+	assert_int_equal(ch.commit, 31);
+
+	/* cleared: the plain pick again */
+	h[0] = 34;
+	assert_int_equal(kb_bayes_set_hints(b, h, 1), 0);
+	assert_int_equal(kb_bayes_set_hints(b, NULL, 0), 0);
+	assert_int_equal(kb_bayes_choose_next(b, &ch), 0);
+	assert_int_equal(ch.commit, 31);
+
+	assert_int_equal(kb_bayes_set_hints(b, h, KB_BAYES_MAX_HINTS + 1), -EINVAL);
+	h[0] = 65;
+	assert_int_equal(kb_bayes_set_hints(b, h, 1), -EINVAL);
+	kb_bayes_free(b);
+	dag_destroy(d);
+}
+
+/*
  * Keeping the bad end measured.  A commit in the middle has had 40 runs and
  * two crashes (undecided at a low p1), as many as the bad end.  While the bad
  * end has shown fewer than calib_min_crashes crashes (calibration stopped at
@@ -1520,6 +1567,7 @@ int main(void)
 		cmocka_unit_test(test_choose_partial_batch),
 		cmocka_unit_test(test_spread_and_clone),
 		cmocka_unit_test(test_keep_bad_end_measured),
+		cmocka_unit_test(test_hints),
 		cmocka_unit_test(test_known_bad_runs),
 		cmocka_unit_test(test_no_repro),
 		cmocka_unit_test(test_confirmation),
