@@ -1236,6 +1236,12 @@ struct bayes_ctx {
 	const struct kb_bayes_params *bp; /* of the search that follows the walk */
 };
 
+/* In the bisection range (the good end included). */
+static bool in_range(struct engine *e, const struct tested *t)
+{
+	return kb_dag_find(e->dag, t->hash) >= 0 || !strcmp(t->hash, e->good);
+}
+
 /*
  * Target crashes and informative (target or clean) runs on the tested
  * commits known to be bad, i.e. that showed the target crash, each binary
@@ -1253,11 +1259,16 @@ static void known_bad_counts(struct engine *e, bool outside_dag, unsigned *ret_t
 
 		if (!t->built || t->build.status != KB_BUILD_OK)
 			continue;
-		if (outside_dag && (kb_dag_find(e->dag, t->hash) >= 0 || !strcmp(t->hash, e->good)))
+		if (outside_dag && in_range(e, t))
 			continue;
-		for (size_t k = 0; k < i && !dup; k++)
-			dup = e->t[k].built && e->t[k].build.status == KB_BUILD_OK &&
-			      e->t[k].runset == t->runset;
+		/*
+		 * Each binary once; with @outside_dag not at all when a commit in
+		 * the range shares it (the posterior has those runs).
+		 */
+		for (size_t k = 0; k < e->nt && !dup; k++)
+			dup = k != i && e->t[k].built && e->t[k].build.status == KB_BUILD_OK &&
+			      e->t[k].runset == t->runset &&
+			      (k < i || (outside_dag && in_range(e, &e->t[k])));
 		if (dup)
 			continue;
 		count_runs(e, &e->rs[t->runset], 0, e->rs[t->runset].used, &c);
