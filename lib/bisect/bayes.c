@@ -37,7 +37,7 @@ struct cls {
 struct kb_bayes {
 	const struct kb_dag *dag;
 	struct kb_bayes_params p;
-	size_t hint[KB_BAYES_MAX_HINTS]; /* built ahead: no build cost (set_hints) */
+	size_t hint[KB_BAYES_MAX_HINTS]; /* built ahead: preferred when nearly as good */
 	size_t nhint;
 	size_t n; /* commits in the range; node n is the good end */
 	size_t words; /* 64-bit words per bitset of n + 1 bits */

@@ -120,9 +120,11 @@ int kb_bayes_same_binary(struct kb_bayes *b, size_t j1, size_t j2);
 int kb_bayes_set_built(struct kb_bayes *b, size_t j, bool built);
 
 /*
- * Commits built ahead of need (speculative builds): choose_next scores
- * them without the build's cost, so a pick made before an outcome is kept
- * unless something is much better after it.  Replaces the previous hints;
+ * Commits built ahead of need (speculative builds): when choose_next's
+ * best pick is a commit to build, a hinted one is taken instead if its
+ * information per cost (priced like any unbuilt commit) is at least 0.9 of
+ * the best, so a pick made before an outcome is kept unless something is
+ * clearly better after it.  Replaces the previous hints;
  * up to KB_BAYES_MAX_HINTS.  The engine sets the commits its speculation
  * proposed (whether or not a build slot ran them, so the path does not
  * depend on the slots) and clears them after each step.  -EINVAL for too

@@ -1355,19 +1355,18 @@ static void speculate_first(struct engine *e, const struct kb_bayes_params *bp)
  * A release that showed no crash in its first batch is probably the good
  * end: while it gets the rest of its runs, build the first search step
  * between it and the bad end (6 min of the wall time otherwise).  The
- * posterior that will choose it sees the runs of every commit known bad
- * (the bad end's or counted as known bad) and the release's clean runs.
+ * posterior that will choose it sees the runs of every commit known bad,
+ * @kt target crashes in @kr runs (the bad end's or counted as known bad),
+ * and the release's @ok clean runs.
  */
-static void speculate_after_release(struct engine *e, const char *release, unsigned ok,
-				    const struct kb_bayes_params *bp)
+static void speculate_after_release(struct engine *e, const char *release, unsigned kt, unsigned kr,
+				    unsigned ok, const struct kb_bayes_params *bp)
 {
 	const char *goods[1] = { release };
 	struct kb_dag *dag = NULL;
-	unsigned kt, kr;
 
 	if (e->vcs->load_range(e->vcs->ctx, e->bad, goods, 1, &dag) < 0)
 		return;
-	known_bad_counts(e, false, &kt, &kr);
 	if (dag->n)
 		speculate_first_in(e, dag, release, bp, kt, kr, ok);
 	kb_dag_free(dag);
@@ -1436,7 +1435,8 @@ static int bayes_decide(struct engine *e, void *ctx, const char *hash, const cha
 		}
 		if (!c.target && !speculated) {
 			speculated = true;
-			speculate_after_release(e, hash, c.ok, bc->bp);
+			/* the release has no target crash: kt, kr still hold */
+			speculate_after_release(e, hash, kt, kr, c.ok, bc->bp);
 		}
 		want += step;
 	}
@@ -1771,7 +1771,8 @@ static int run_bayes(struct engine *e)
 		if (r)
 			return r < 0 ? r : 0;
 	}
-	r = load_dag(e);
+	/* the range is known now (the walk's), unless loaded above with the good end given */
+	r = e->dag ? 0 : load_dag(e);
 	if (r < 0)
 		return r;
 	known_bad_counts(e, true, &bp.known_bad_crashes, &bp.known_bad_runs);
