@@ -512,8 +512,9 @@ static bool prefetch_cancel(struct engine *e, struct prefetch *f)
  * After an outcome: speculative builds of commits whose side is decided
  * (P(bad) below 1e-3 or above 1 - 1e-3 in @b, so testing them cannot change
  * the answer; with @b NULL, every one: a release walk that found its good
- * end needs none of the older releases) and that are not the commit chosen
- * next (@keep, or NULL) are cancelled while they still run.  Only the
+ * end needs none of the older releases, and one that did not needs only
+ * the next older release, @keep) and that are not the commit chosen next
+ * (@keep, or NULL) are cancelled while they still run.  Only the
  * timeline changes, never the path: the strategy never saw these builds.
  */
 static void prefetch_cancel_useless(struct engine *e, struct kb_bayes *b, const char *keep)
@@ -1040,7 +1041,7 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx, bool spec
 			e->cfg->release_tags, e->bad);
 	}
 	for (size_t i = 0; i < ntags; i++) {
-		char hash[KB_HASH_HEX + 1];
+		char hash[KB_HASH_HEX + 1], next[KB_HASH_HEX + 1] = "";
 		enum kb_commit_verdict v;
 
 		r = e->vcs->rev_parse(e->vcs->ctx, tags[i], hash);
@@ -1052,11 +1053,11 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx, bool spec
 		 * which the slot model orders first).
 		 */
 		if (speculate && i + 1 < ntags) {
-			char next[KB_HASH_HEX + 1];
-
 			prefetch(e, hash);
 			if (e->vcs->rev_parse(e->vcs->ctx, tags[i + 1], next) == 0)
 				prefetch(e, next);
+			else
+				next[0] = '\0';
 		}
 		kb_log_testing_release(&e->log, tags[i]);
 		r = decide(e, ctx, hash, tags[i], &v);
@@ -1073,6 +1074,15 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx, bool spec
 			snprintf(e->bad, sizeof(e->bad), "%s", hash);
 			any_bad = true;
 		}
+		/*
+		 * Not the good end after all (it crashed or could not be
+		 * tested after a clean first batch): the first search step
+		 * proposed between it and the bad end is in no range now.
+		 * Drop the proposal and stop its build if it still runs;
+		 * only the next older release's build is still wanted.
+		 */
+		e->nhint = 0;
+		prefetch_cancel_useless(e, NULL, next[0] ? next : NULL);
 	}
 	kb_git_strv_free(tags);
 	if (r < 0)

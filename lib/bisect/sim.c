@@ -1108,6 +1108,8 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 	ep.max_seconds = t->max_seconds;
 	ep.emit = t->emit;
 	ep.emit_ctx = t->emit_ctx;
+	ep.progress = t->progress;
+	ep.progress_ctx = t->progress_ctx;
 	r = kb_engine_run(&ep, res);
 out:
 	kb_config_free(cfg);

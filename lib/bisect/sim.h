@@ -132,6 +132,8 @@ struct kb_sim_trial {
 	const char *workdir; /* journal directory; NULL: the journal stays in memory */
 	void (*emit)(void *ctx, const char *text, size_t len); /* the engine's log, or NULL */
 	void *emit_ctx;
+	void (*progress)(void *ctx, const char *line); /* the engine's progress lines, or NULL */
+	void *progress_ctx;
 	bool no_good; /* no "good" in the config: the engine walks the release tags */
 	double max_seconds; /* the engine's time budget (kb_engine_params), 0: none */
 	/*

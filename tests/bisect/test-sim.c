@@ -713,6 +713,110 @@ static void test_release_walk_pools_p1(void **state)
 	assert_true(seeds_pooled >= 2);
 }
 
+/* Builds started ahead of need and builds dropped, by 12-digit hash, during the walk. */
+struct walk_watch {
+	char ahead[32][13], dropped[32][13];
+	size_t nahead, ndrop;
+	bool searching; /* the log reached "# git bisect start" */
+};
+
+static void watch_emit(void *ctx, const char *text, size_t len)
+{
+	struct walk_watch *w = ctx;
+
+	(void)len;
+	w->searching |= strstr(text, "# git bisect start") != NULL;
+}
+
+static void watch_progress(void *ctx, const char *line)
+{
+	struct walk_watch *w = ctx;
+
+	if (w->searching)
+		return;
+	if (!strncmp(line, "building ", 9) && strstr(line, "ahead of need") &&
+	    w->nahead < KB_ARRAY_SIZE(w->ahead))
+		snprintf(w->ahead[w->nahead++], sizeof(w->ahead[0]), "%.12s", line + 9);
+	if (!strncmp(line, "dropping the build of ", 22) && w->ndrop < KB_ARRAY_SIZE(w->dropped))
+		snprintf(w->dropped[w->ndrop++], sizeof(w->dropped[0]), "%.12s", line + 22);
+}
+
+static long sim_index(struct kb_sim *s, const char *prefix)
+{
+	const struct kb_dag *d = kb_sim_dag(s);
+
+	for (size_t j = 0; j < d->n; j++)
+		if (!strncmp(d->hash[j], prefix, strlen(prefix)))
+			return (long)j;
+	return -1;
+}
+
+/*
+ * A release with no crash in its first batch gets the first search step
+ * between it and the bad end built during its remaining runs.  When it
+ * crashes after all, that step is in no range: its build, slow here (an
+ * hour, longer than several batches), is stopped during the walk.
+ */
+static void test_release_walk_drops_speculation(void **state)
+{
+	unsigned seen = 0;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 60 && seen < 2; seed++) {
+		struct kb_sim_params p;
+		struct kb_sim *s = NULL;
+		struct walk_watch w = { .nahead = 0 };
+		struct kb_sim_trial t = { .strategy = KB_STRATEGY_BAYES,
+					  .runs = 20,
+					  .parallel = 10,
+					  .build_slots = 1,
+					  .no_good = true,
+					  .emit = watch_emit,
+					  .emit_ctx = &w,
+					  .progress = watch_progress,
+					  .progress_ctx = &w };
+		struct kb_result res;
+		long bad_end = -1;
+
+		kb_sim_params_default(&p);
+		p.seed = seed;
+		p.p1 = 0.3;
+		p.culprit = 500;
+		p.tag_every = 150;
+		p.build_seconds = 3600;
+		assert_int_equal(kb_sim_new(&p, &s), 0);
+		assert_int_equal(kb_sim_run(s, &t, &res), 0);
+		assert_int_equal(res.verdict, KB_RESULT_CULPRIT);
+		assert_true(w.searching);
+		/* the walk's bad end: the newest bad release (v1.4, commit 600, unless it was
+		 * skipped) */
+		for (size_t i = 0; i < res.n_commits; i++)
+			if (res.commits[i].role == KB_ROLE_RELEASE &&
+			    res.commits[i].verdict == KB_COMMIT_BAD)
+				bad_end = sim_index(s, res.commits[i].commit);
+		assert_true(bad_end >= 600);
+		/* built ahead for a range above a release that turned out bad: dropped */
+		for (size_t a = 0; a < w.nahead; a++) {
+			long j = sim_index(s, w.ahead[a]);
+			bool dropped = false;
+
+			for (size_t i = 0; i < res.n_commits && j > bad_end; i++)
+				if (!strncmp(res.commits[i].commit, w.ahead[a], 12))
+					j = -1; /* tested: a newer release */
+			if (j <= bad_end)
+				continue; /* or the final range's first step */
+			for (size_t d = 0; d < w.ndrop; d++)
+				dropped |= !strcmp(w.dropped[d], w.ahead[a]);
+			assert_true(dropped);
+			seen++;
+		}
+		kb_result_clear(&res);
+		kb_sim_free(s);
+	}
+	/* the case must occur, or the test checks nothing */
+	assert_int_equal(seen, 2);
+}
+
 /* With p1 = 1 the reference's verdicts are the truth: it must test git bisect's midpoints. */
 static void test_reference_midpoints(void **state)
 {
@@ -1046,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(test_engine_runs_per_step),
 		cmocka_unit_test(test_release_walk),
 		cmocka_unit_test(test_release_walk_pools_p1),
+		cmocka_unit_test(test_release_walk_drops_speculation),
 		cmocka_unit_test(test_reference_midpoints),
 		cmocka_unit_test(test_engine_deterministic_and_capped),
 		cmocka_unit_test(test_engine_build_slots),
