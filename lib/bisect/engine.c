@@ -346,6 +346,7 @@ struct prefetch {
 	struct kb_build_result res;
 	int err;
 	double start, end; /* on the model's timeline; end is known once done */
+	double est_end; /* a real build: the end the slot was given at its start */
 	size_t slot;
 	pthread_t th;
 	bool threaded, joined;
@@ -389,7 +390,15 @@ static void prefetch_wait(struct engine *e, struct prefetch *f)
 	f->joined = true;
 	/* the model: the build took its reported time from its start */
 	f->end = f->start + (f->err < 0 ? 0 : f->res.seconds);
-	e->slot_free[f->slot] = KB_MAX(e->slot_free[f->slot], f->end);
+	/*
+	 * A real build held its slot until an estimated end; when nothing
+	 * was queued on the slot after it, the slot is free at its real end
+	 * (earlier or later), or the estimates of short builds add up.
+	 */
+	if (f->threaded && e->slot_free[f->slot] == f->est_end)
+		e->slot_free[f->slot] = f->end;
+	else
+		e->slot_free[f->slot] = KB_MAX(e->slot_free[f->slot], f->end);
 }
 
 /* Start building @hash ahead of need, if a slot model and room allow. */
@@ -425,7 +434,8 @@ static void prefetch(struct engine *e, const char *hash)
 	if (!e->p->virtual_time && !pthread_create(&f->th, NULL, prefetch_thread, f)) {
 		f->threaded = true;
 		/* the slot is busy until the build ends; assume its usual length */
-		e->slot_free[s] = f->start + KB_MAX(e->build_s / KB_MAX(e->res->builds, 1u), 1.0);
+		f->est_end = f->start + e->build_s / KB_MAX(e->res->builds, 1u);
+		e->slot_free[s] = f->est_end;
 		return;
 	}
 	prefetch_thread(f);
