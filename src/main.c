@@ -19,7 +19,7 @@ static const char usage[] =
 	"        --arch A architecture for Code: disassembly (amd64, arm64, arm; default amd64)\n"
 	"  bisect CONFIG.json [--workdir DIR] [--json OUT] [--strategy bayes|reference]\n"
 	"        find the commit that introduced the crash; log on stdout in the reference format\n"
-	"        --workdir DIR  journal, private clone and logs (default: kbisect-work beside CONFIG);\n"
+	"        --workdir DIR  journal, private clones and logs (default: kbisect-work beside CONFIG);\n"
 	"                       running the same command again resumes where it stopped\n"
 	"        --json OUT     write the machine-readable result (docs/config.md)\n"
 	"        --strategy S   bayes (default, statistical) or reference (the reference system's rules)\n"

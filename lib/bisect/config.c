@@ -404,7 +404,7 @@ static int get_string(const struct ctx *x, json_t *obj, const char *section, con
 }
 
 static int get_uint(const struct ctx *x, json_t *obj, const char *section, const char *key,
-		    unsigned max, unsigned *out)
+		    unsigned min, unsigned max, unsigned *out)
 {
 	json_t *v = json_object_get(obj, key);
 	_cleanup_free_ char *path = child_path(section, key);
@@ -414,8 +414,8 @@ static int get_uint(const struct ctx *x, json_t *obj, const char *section, const
 	if (!json_is_integer(v))
 		return err_at(x, path, false, "\"%s\" must be an integer", path);
 	json_int_t i = json_integer_value(v);
-	if (i < 1 || i > (json_int_t)max)
-		return err_at(x, path, false, "\"%s\" must be between 1 and %u", path, max);
+	if (i < (json_int_t)min || i > (json_int_t)max)
+		return err_at(x, path, false, "\"%s\" must be between %u and %u", path, min, max);
 	*out = (unsigned)i;
 	return 0;
 }
@@ -584,7 +584,7 @@ static int parse_build(const struct ctx *x, json_t *build, struct kb_config *c)
 		    0 ||
 	    (r = get_artifacts(x, build, c)) < 0 ||
 	    (r = get_seconds(x, build, "build", "timeout", &c->build.timeout)) < 0 ||
-	    (r = get_uint(x, build, "build", "slots", MAX_BUILD_SLOTS, &c->build.slots)) < 0)
+	    (r = get_uint(x, build, "build", "slots", 0, MAX_BUILD_SLOTS, &c->build.slots)) < 0)
 		return r;
 	return 0;
 }
@@ -598,8 +598,8 @@ static int parse_test(const struct ctx *x, json_t *test, struct kb_config *c)
 	if ((r = get_string(x, test, "test", "backend", false, &c->test.backend)) < 0 ||
 	    /* kernels: the reproducer in the "linux" section can stand in for it */
 	    (r = get_command(x, test, "test", c->kind != KB_CONFIG_LINUX, &c->test.command)) < 0 ||
-	    (r = get_uint(x, test, "test", "runs", MAX_RUNS, &c->test.runs)) < 0 ||
-	    (r = get_uint(x, test, "test", "parallel", MAX_PARALLEL, &c->test.parallel)) < 0 ||
+	    (r = get_uint(x, test, "test", "runs", 1, MAX_RUNS, &c->test.runs)) < 0 ||
+	    (r = get_uint(x, test, "test", "parallel", 1, MAX_PARALLEL, &c->test.parallel)) < 0 ||
 	    (r = get_seconds(x, test, "test", "timeout", &c->test.timeout)) < 0)
 		return r;
 	/* a VM backend only makes sense for kernels */

@@ -545,7 +545,7 @@ static void prefetch_cancel_useless(struct engine *e, struct kb_bayes *b, const 
  * now.  On the model's timeline a build asked for now waits for a free slot
  * and the VMs wait for it; a speculative one only for what is left of it.
  */
-static int ensure_built(struct engine *e, struct tested *t)
+static int build_now(struct engine *e, struct tested *t)
 {
 	struct prefetch *f = find_prefetch(e, t->hash);
 	int r;
@@ -595,6 +595,16 @@ built:
 	if (t->build.status == KB_BUILD_OK)
 		t->runset = get_runset(e, t->build.signature);
 	return 0;
+}
+
+static int ensure_built(struct engine *e, struct tested *t)
+{
+	int r = build_now(e, t);
+
+	/* tests of it come next: before the builds ahead of need start */
+	if (r == 0 && t->build.status == KB_BUILD_OK && e->be->use_build)
+		e->be->use_build(e->be->ctx, t->hash);
+	return r;
 }
 
 struct run_job {

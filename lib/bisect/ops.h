@@ -55,6 +55,12 @@ struct kb_backend {
 	 */
 	void (*cancel_build)(void *ctx, const char *commit);
 	/*
+	 * Optional: tests of @commit's build come next (the engine chose it,
+	 * and may now start builds ahead of need).  A backend that keeps
+	 * builds in a few trees keeps this one over the others.  NULL: no-op.
+	 */
+	void (*use_build)(void *ctx, const char *commit);
+	/*
 	 * How many builds this backend can run at once while runs go on
 	 * (the engine uses min(this, config build.slots)).  0: a build must
 	 * not overlap runs (the local backend's tests run in the tree it

@@ -503,7 +503,7 @@ int kb_git_release_tag_at(const char *repo, const char *hash, const char *glob, 
  */
 static int clone_private(const char *repo, const char *workdir, const char *path)
 {
-	_cleanup_free_ char *tmp = kb_xasprintf("%s/src.partial", workdir);
+	_cleanup_free_ char *tmp = kb_xasprintf("%s.partial", path);
 	const char *args[] = { "clone", "--quiet", "--shared", "--no-checkout",
 			       "--",	repo,	   tmp,	       NULL };
 	int r;
@@ -565,7 +565,13 @@ static int update_private(const char *path)
 
 int kb_git_worktree_prepare(const char *repo, const char *workdir, char **ret_path)
 {
-	_cleanup_free_ char *path = kb_xasprintf("%s/src", workdir);
+	return kb_git_worktree_prepare_named(repo, workdir, "src", ret_path);
+}
+
+int kb_git_worktree_prepare_named(const char *repo, const char *workdir, const char *name,
+				  char **ret_path)
+{
+	_cleanup_free_ char *path = kb_xasprintf("%s/%s", workdir, name);
 	_cleanup_free_ char *dotgit = kb_xasprintf("%s/.git", path);
 	int r;
 

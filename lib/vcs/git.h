@@ -91,6 +91,9 @@ int kb_git_release_tag_at(const char *repo, const char *hash, const char *glob,
  * them while a bisection runs).  *ret_path (caller frees) is WORKDIR/src.
  */
 int kb_git_worktree_prepare(const char *repo, const char *workdir, char **ret_path) KB_MUST_CHECK;
+/* The same in WORKDIR/@name (a backend with several trees: "src", "src-1", ...). */
+int kb_git_worktree_prepare_named(const char *repo, const char *workdir, const char *name,
+				  char **ret_path) KB_MUST_CHECK;
 
 enum kb_git_checkout_flags {
 	KB_GIT_CHECKOUT_CLEAN = 1 << 0, /* also remove untracked and ignored files */

@@ -213,7 +213,10 @@ static void test_bad_values(void **state)
 		     "config.json:1:66: \"test.runs\" must be between 1 and 1000");
 	expect_error(MIN_PREFIX "\"build\": {\"command\": \"m\", \"slots\": 65}, "
 				"\"test\": {\"command\": \"x\"}}",
-		     "config.json:1:68: \"build.slots\" must be between 1 and 64");
+		     "config.json:1:68: \"build.slots\" must be between 0 and 64");
+	expect_error(MIN_PREFIX "\"build\": {\"command\": \"m\", \"slots\": -1}, "
+				"\"test\": {\"command\": \"x\"}}",
+		     "config.json:1:68: \"build.slots\" must be between 0 and 64");
 	/* only kernels may leave out the build command (the "linux" section builds) */
 	expect_error(MIN_PREFIX "\"build\": {\"slots\": 2}, \"test\": {\"command\": \"x\"}}",
 		     "config.json:1:42: missing key \"command\" in \"build\"");
@@ -288,6 +291,11 @@ static void test_linux_kind(void **state)
 	assert_non_null(c->linux_section);
 	assert_string_equal(json_string_value(json_object_get(c->linux_section, "config")),
 			    "x.config");
+	kb_config_free(c);
+	/* 0 slots: no build beside the tests */
+	c = parse_ok(MIN_PREFIX "\"build\": {\"command\": \"m\", \"slots\": 0}, "
+				"\"test\": {\"command\": \"x\"}}");
+	assert_int_equal(c->build.slots, 0);
 	kb_config_free(c);
 	expect_error(MIN_PREFIX "\"kind\": \"linux\", \"linux\": 3}",
 		     "config.json:1:59: \"linux\" must be an object");
