@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 MESON_OPTS ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build asan check test demo demo-kernel fuzz fuzz-run bench-report bench-strategy format clean
+.PHONY: all deps build asan check test demo demo-kernel fuzz fuzz-run bench-report bench-strategy bench-local-slots format clean
 
 # The kernel end-to-end test (real kernel builds, QEMU boots; about 15 min on
 # a cold 2-core machine, docs/kernel.md) is part of `make check`;
@@ -72,6 +72,10 @@ bench-report: build
 # The strategy benchmark: the engine on the simulator, both strategies.
 bench-strategy: build
 	$(BUILD)/bench/bench-strategy $(ARGS)
+
+# Build slots with the real local backend on the demo repository (ARGS: build and run delays).
+bench-local-slots: build
+	@bench/local-slots.sh $(BUILD) $(ARGS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

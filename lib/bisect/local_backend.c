@@ -113,7 +113,7 @@ static bool tree_free(const struct tree *t)
 /* A tree for building @commit, or NULL when none is free now.  Under lb->lock. */
 static struct tree *pick_tree(struct local_be *lb, const char *commit)
 {
-	struct tree *empty = NULL, *lru = NULL;
+	struct tree *none = NULL, *uncloned = NULL, *lru = NULL;
 
 	for (size_t i = 0; i < lb->ntrees; i++) {
 		struct tree *t = &lb->trees[i];
@@ -121,18 +121,18 @@ static struct tree *pick_tree(struct local_be *lb, const char *commit)
 		if (!tree_free(t))
 			continue;
 		if (!t->path) {
-			if (!empty)
-				empty = t; /* the clone is made by the build that takes it */
+			if (!uncloned)
+				uncloned = t; /* the build that takes it makes the clone */
 			continue;
 		}
 		if (!strcmp(t->commit, commit))
 			return t; /* a rebuild: same tree, little to redo */
-		if (!t->commit[0])
-			return t;
+		if (!t->commit[0] && !none)
+			none = t;
 		if (!lru || t->used < lru->used)
 			lru = t;
 	}
-	return empty ? empty : lru;
+	return none ? none : uncloned ? uncloned : lru;
 }
 
 /*

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The real backend of a generic bisection: a private clone of the user's
- * repository under the workdir (the user's checkout is never touched), the
- * config's build command, and the local process test backend.
+ * The real backend of a generic bisection: private clones of the user's
+ * repository under the workdir (one, or up to build.slots + 2 so that
+ * commits build while another is tested; the user's checkout is never
+ * touched), the config's build command, and the local process test backend.
  */
 #ifndef KB_BISECT_LOCAL_BACKEND_H
 #define KB_BISECT_LOCAL_BACKEND_H
