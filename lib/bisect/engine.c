@@ -1702,24 +1702,31 @@ static int run_bayes(struct engine *e)
 
 	kb_bayes_params_default(&bp);
 	/*
-	 * The cost model stays the parameters' default (a build costs several
-	 * batches, as for kernels): prices measured from wall time made two
+	 * Prices are fixed, not measured: prices from wall time made two
 	 * bisections of the same repository take different paths, and an e2e
-	 * outcome depend on machine load.
+	 * outcome depend on machine load.  A build costs one batch (6 and 9
+	 * min in the reference's logs, and the next commit is usually built
+	 * during the current one's runs).  The parameters' default of 6
+	 * batches kept re-testing built commits where moving on paid more:
+	 * bench-strategy, p1 = 0.3: 3.07 -> 2.73 h; p1 = 0.1: 7.48 -> 6.82 h;
+	 * p1 = 0.1 with p0 = 0.01: right 0.67 -> 0.74; p1 >= 0.5 unchanged.
 	 */
+	bp.cost_build = bp.cost_batch;
 	bp.confidence = e->cfg->confidence;
 	bp.vms = par;
 	bp.max_batches = KB_MAX(1u, (runs + par - 1) / par);
 	bp.calib_runs = par; /* what the engine gave the bad end first */
 	bp.calib_max_runs = 4 * runs;
 	/*
-	 * A run costs 3% of a batch on top of the batch: steps take fewer runs
+	 * A run costs 1% of a batch on top of the batch: steps take fewer runs
 	 * than the VMs when they add little information (one run decides a
-	 * commit at p1 = 1; ten do at p1 = 0.5 with 20 VMs).  bench-strategy:
-	 * 1% spent 8% more VM-runs than the reference at V = 20, p1 = 0.5;
-	 * 5% added wall time there.
+	 * commit at p1 = 1; ten do at p1 = 0.5 with 20 VMs).  Against a step
+	 * of a build and a batch (2 batches) that weighs what 3% did against
+	 * the 7 of 6-batch builds: 3% with 1-batch builds took steps of 3 runs
+	 * at p1 = 0.8 (a miss in 0.8% of bad commits) and cost wall time
+	 * there (1.94 -> 2.05 h) and at V = 20 (1.96 -> 2.15 h).
 	 */
-	bp.cost_run = 0.03 * bp.cost_batch;
+	bp.cost_run = 0.01 * bp.cost_batch;
 	/*
 	 * With both ends known, the first search step is known before the bad
 	 * end's runs end: build it meanwhile (and hint it to the first

@@ -786,7 +786,10 @@ static void test_release_walk_drops_speculation(void **state)
 		p.build_seconds = 3600;
 		assert_int_equal(kb_sim_new(&p, &s), 0);
 		assert_int_equal(kb_sim_run(s, &t, &res), 0);
-		assert_int_equal(res.verdict, KB_RESULT_CULPRIT);
+		/* or a release called good after its clean runs (1% by design) that the search
+		 * finds bad */
+		assert_true(res.verdict == KB_RESULT_CULPRIT ||
+			    res.verdict == KB_RESULT_OLDEST_RELEASE_BAD);
 		assert_true(w.searching);
 		/* the walk's bad end: the newest bad release (v1.4, commit 600, unless it was
 		 * skipped) */
