@@ -171,6 +171,7 @@ static int build_in_tree(struct local_be *lb, struct tree *t, const char *commit
 {
 	int r = 0;
 
+	memset(res, 0, sizeof(*res));
 	if (!t->path) {
 		char name[16];
 		char *path = NULL;
@@ -259,7 +260,7 @@ static void release_run(struct local_be *lb, struct tree *t)
  */
 static int tree_for_run(struct local_be *lb, const char *commit, const char *sig, struct tree **ret)
 {
-	struct kb_build_result b;
+	struct kb_build_result b = { 0 };
 	struct tree *t = NULL;
 	int r;
 

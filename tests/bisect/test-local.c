@@ -281,6 +281,38 @@ static void test_runs_share_rebuild(void **state)
 	kb_config_free(cfg);
 }
 
+/*
+ * A clone that cannot be made (the repository went away after the first
+ * one): the build, and a run that needs a rebuild, fail with an error
+ * that names the clone; nothing else breaks, and with the repository back
+ * the next build works.
+ */
+static void test_clone_fails(void **state)
+{
+	struct kb_build_result b = { 0 };
+	struct kb_run_result rr = { 0 };
+	struct kb_config *cfg = NULL;
+	struct kb_backend be;
+	char work[200], moved[200];
+
+	(void)state;
+	backend(1, &cfg, &be, work, sizeof(work));
+	build_ok(&be, 0, &b);
+	snprintf(moved, sizeof(moved), "%s.away", repo);
+	assert_int_equal(rename(repo, moved), 0);
+	kb_build_result_clear(&b);
+	assert_true(be.build(be.ctx, hashes[1], &b) < 0);
+	assert_non_null(strstr(kb_error_last(), "src-1"));
+	kb_build_result_clear(&b);
+	assert_true(be.run(be.ctx, hashes[2], "0000", 0, &rr) < 0);
+	kb_run_result_clear(&rr);
+	assert_int_equal(rename(moved, repo), 0);
+	build_ok(&be, 1, &b);
+	kb_build_result_clear(&b);
+	be.close(be.ctx);
+	kb_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_no_slots_one_tree),
 		cmocka_unit_test(test_cancel_waiting_build),
 		cmocka_unit_test(test_runs_share_rebuild),
+		cmocka_unit_test(test_clone_fails),
 	};
 
 	return cmocka_run_group_tests(tests, setup, kb_test_tmpdir_teardown);
