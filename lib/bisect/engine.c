@@ -121,6 +121,7 @@ struct engine {
 	struct prefetch *pf[MAX_PREFETCH]; /* speculative builds not consumed yet */
 	size_t npf;
 	unsigned pf_started, pf_used, pf_cancelled; /* speculative builds: res->speculative_* */
+	bool replayed; /* builds or runs were taken from the journal: the model covers their time */
 };
 
 static double now_mono(void)
@@ -589,6 +590,7 @@ static int build_now(struct engine *e, struct tested *t)
 		e->res->builds++;
 		e->build_s += t->build.seconds;
 		e->vnow += t->build.seconds;
+		e->replayed = true;
 	}
 built:
 	t->built = true;
@@ -707,6 +709,7 @@ static int ensure_runs_multi(struct engine *e, const struct run_want *w, size_t 
 		     i++) {
 			e->test_s += rs->runs[i].seconds / par;
 			e->vnow += rs->runs[i].seconds / par;
+			e->replayed = true;
 		}
 		rs->charged = KB_MAX(rs->charged, KB_MIN(rs->n, (size_t)want[k]));
 	}
@@ -1016,13 +1019,23 @@ static void finish_culprit(struct engine *e, const char *hash, double confidence
  * each search step, like the reference's 12 h timeout: a step that starts
  * in time finishes.
  */
+/*
+ * The time this bisection has taken: the model's (the simulator's clock), or
+ * the machine's clock, and after a resume at least the model's, which counts
+ * what was replayed from the journal at the time it took the first time.
+ * Without a replay the clock alone: the model only estimates where a real
+ * build queued behind another starts.
+ */
+static double spent_seconds(const struct engine *e)
+{
+	if (e->p->virtual_time)
+		return e->vnow;
+	return e->replayed ? KB_MAX(now_mono() - e->t0, e->vnow) : now_mono() - e->t0;
+}
+
 static bool over_budget(const struct engine *e)
 {
-	double spent = e->vnow;
-
-	if (!e->p->virtual_time)
-		spent = KB_MAX(spent, now_mono() - e->t0);
-	return e->p->max_seconds > 0 && spent >= e->p->max_seconds;
+	return e->p->max_seconds > 0 && spent_seconds(e) >= e->p->max_seconds;
 }
 
 static char *budget_message(const struct engine *e)
@@ -2138,11 +2151,7 @@ out:
 		res->speculative_cancelled = e.pf_cancelled;
 		res->build_seconds = e.build_s;
 		res->test_seconds = e.test_s;
-		/*
-		 * A resumed bisection replays journaled builds and runs in no
-		 * time; its total is at least the time those took the first time.
-		 */
-		res->total_seconds = p->virtual_time ? e.vnow : KB_MAX(now_mono() - e.t0, e.vnow);
+		res->total_seconds = spent_seconds(&e);
 		kb_log_summary(&e.log, res);
 		flush_log(&e);
 	}
