@@ -1015,11 +1015,6 @@ static int reference_test(struct engine *e, struct kb_verdict_state *vs, const c
 static void finish_culprit(struct engine *e, const char *hash, double confidence);
 
 /*
- * Whether the time budget (params->max_seconds) is spent.  Checked before
- * each search step, like the reference's 12 h timeout: a step that starts
- * in time finishes.
- */
-/*
  * The time this bisection has taken: the model's (the simulator's clock), or
  * the machine's clock, and after a resume at least the model's, which counts
  * what was replayed from the journal at the time it took the first time.
@@ -1033,6 +1028,11 @@ static double spent_seconds(const struct engine *e)
 	return e->replayed ? KB_MAX(now_mono() - e->t0, e->vnow) : now_mono() - e->t0;
 }
 
+/*
+ * Whether the time budget (params->max_seconds) is spent.  Checked before
+ * each search step, like the reference's 12 h timeout: a step that starts
+ * in time finishes.
+ */
 static bool over_budget(const struct engine *e)
 {
 	return e->p->max_seconds > 0 && spent_seconds(e) >= e->p->max_seconds;
