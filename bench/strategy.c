@@ -12,7 +12,7 @@
  *
  *   bench-strategy [--trials N] [--seed S] [--jobs J] [--quick] [--only SUBSTR]
  *                  [--revlist FILE]... [--json FILE] [--markdown FILE --svg FILE]
- *                  [--check] [--slots B]
+ *                  [--check] [--slots B] [--cap HOURS] [--no-runs-ahead]
  *
  * Prints a table; --json writes one object per class and strategy;
  * --markdown/--svg write docs/benchmarks.md and its plot (text after the
@@ -67,6 +67,8 @@ static unsigned opt_trials = 0, opt_jobs = 1; /* trials default: 200, --quick 15
 static unsigned opt_slots = 1;
 /* the reference's 12 h cap; --cap H measures what a shorter budget buys */
 static double opt_cap = 12.0;
+/* no runs ahead of need on idle VMs (what they buy: run with and without) */
+static bool opt_no_ahead;
 static uint64_t opt_seed = 1;
 static bool opt_explain, opt_trace;
 
@@ -121,6 +123,7 @@ static int one_trial(struct job *j, uint64_t seed)
 				  .runs = 2 * j->k->vms,
 				  .parallel = j->k->vms,
 				  .build_slots = opt_slots,
+				  .no_runs_ahead = opt_no_ahead,
 				  .confidence = 0.99,
 				  .no_good = j->k->tag_every > 0,
 				  .max_seconds = opt_cap * 3600 };
@@ -503,9 +506,12 @@ static int write_markdown(const char *path, const char *svg, const struct row *r
 		"brackets).  The classes and the simulator's model are in bench/strategy.c and\n"
 		"lib/bisect/sim.h.  The default strategy has %u build slot%s beside the VMs\n"
 		"(build.slots: it builds the next candidates while a commit is tested, the\n"
-		"builds count in its column); the reference builds one commit at a time\n"
+		"builds count in its column)%s; the reference builds one commit at a time\n"
 		"between tests, as the reference system does.\n\n",
-		cmdline, opt_cap, opt_cap, opt_slots, opt_slots == 1 ? "" : "s");
+		cmdline, opt_cap, opt_cap, opt_slots, opt_slots == 1 ? "" : "s",
+		opt_no_ahead ? ", without runs ahead of need" :
+			       ", and starts runs of them on VMs a step leaves idle\n"
+			       "(runs ahead of need, counted in its VM-runs)");
 	print_table(f, rows, n, true);
 	fprintf(f, "\n![accuracy and wall time against p1](%s)\n\n", base ? base + 1 : svg);
 	fprintf(f, "### Goal check\n\n%s\n", goals);
@@ -636,7 +642,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench-strategy [--trials N] [--seed S] [--jobs J] [--quick] [--only SUBSTR]\n"
 		"                      [--revlist FILE]... [--json FILE] [--markdown FILE] [--svg FILE] [--check]\n"
-		"                      [--strict] [--explain] [--trace] [--slots B] [--cap HOURS]\n");
+		"                      [--strict] [--explain] [--trace] [--slots B] [--cap HOURS]\n"
+		"                      [--no-runs-ahead]\n");
 }
 
 int main(int argc, char **argv)
@@ -657,6 +664,7 @@ int main(int argc, char **argv)
 		{ "strict", no_argument, NULL, 'S' },
 		{ "slots", required_argument, NULL, 'B' },
 		{ "cap", required_argument, NULL, 'C' },
+		{ "no-runs-ahead", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -722,6 +730,9 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			opt_cap = strtod(optarg, NULL);
+			break;
+		case 'N':
+			opt_no_ahead = true;
 			break;
 		default:
 			usage();

@@ -60,6 +60,12 @@ struct runset {
 	size_t used; /* runs [0, used) are evidence in this bisection; the rest are journaled
 		      * runs not asked for yet (replay must see exactly what the first pass saw) */
 	size_t charged; /* runs [0, charged) are in the accounted time already */
+	/*
+	 * Runs started ahead of need on idle VMs (run_ahead): runs
+	 * [ahead_from, ahead_to) end at ahead_end on the model's timeline.
+	 */
+	size_t ahead_from, ahead_to;
+	double ahead_end;
 	struct kb_run_result *runs;
 	size_t n, alloc;
 };
@@ -121,6 +127,9 @@ struct engine {
 	struct prefetch *pf[MAX_PREFETCH]; /* speculative builds not consumed yet */
 	size_t npf;
 	unsigned pf_started, pf_used, pf_cancelled; /* speculative builds: res->speculative_* */
+	struct ahead *ahead[MAX_PREFETCH]; /* real runs ahead of need not collected yet */
+	size_t nahead;
+	unsigned ahead_started, ahead_used; /* runs ahead: res->runs_ahead* */
 	bool replayed; /* builds or runs were taken from the journal: the model covers their time */
 };
 
@@ -611,20 +620,34 @@ static int ensure_built(struct engine *e, struct tested *t)
 
 struct run_job {
 	struct engine *e;
-	const char *hash;
-	struct runset *rs;
-	const char *sig;
+	char hash[KB_HASH_HEX + 1];
+	char sig[65];
+	size_t rs; /* index into e->rs, which may grow while the run goes on */
 	unsigned idx;
 	struct kb_run_result res;
 	int err;
 	pthread_t th;
+	atomic_bool done; /* the run returned */
 };
+
+static void run_job_init(struct run_job *j, struct engine *e, const char *hash, size_t rs,
+			 unsigned idx)
+{
+	memset(j, 0, sizeof(*j));
+	j->e = e;
+	snprintf(j->hash, sizeof(j->hash), "%s", hash);
+	snprintf(j->sig, sizeof(j->sig), "%s", e->rs[rs].sig);
+	j->rs = rs;
+	j->idx = idx;
+	atomic_init(&j->done, false);
+}
 
 static void *run_thread(void *arg)
 {
 	struct run_job *j = arg;
 
 	j->err = j->e->be->run(j->e->be->ctx, j->hash, j->sig, j->idx, &j->res);
+	atomic_store(&j->done, true);
 	return NULL;
 }
 
@@ -663,6 +686,258 @@ static int load_runs(struct engine *e, struct runset *rs)
 	return 0;
 }
 
+/* ---- runs ahead of need ------------------------------------------------ */
+
+/*
+ * A step often leaves VMs idle: at p1 = 1 one run decides a commit, and the
+ * other VMs wait for the batch to end.  Meanwhile the build slots finish
+ * the commits the search would test next after either outcome (prefetch).
+ * Such a commit gets, as soon as its build is done, as many runs as the
+ * step under way took, on VMs that step leaves idle; when the search then
+ * picks it, its step waits only for what is left of them instead of a
+ * whole batch.
+ *
+ * The runs are the next run indices of its signature, journaled like any
+ * other, and become evidence only when the strategy asks for that many
+ * runs on it, exactly like journaled runs after a resume: the path of a
+ * bisection never depends on which runs were started early, or when.  The
+ * runs of the commit the outcome did not pick are VM time spent for
+ * nothing; they count in the VM-runs.
+ *
+ * A real backend runs them on threads that outlive the step (struct
+ * ahead; collected when the commit is tested, or at the end); a simulated
+ * one at once, at the time the model gives them (runset.ahead_*).
+ */
+struct ahead {
+	size_t rs;
+	unsigned n;
+	struct run_job *jobs;
+};
+
+static bool ahead_allowed(const struct engine *e)
+{
+	return e->npf && !e->p->no_runs_ahead && e->cfg->test.parallel > 1;
+}
+
+/* Real runs ahead still going. */
+static unsigned ahead_running(const struct engine *e)
+{
+	unsigned n = 0;
+
+	for (size_t a = 0; a < e->nahead; a++)
+		for (unsigned i = 0; i < e->ahead[a]->n; i++)
+			n += !atomic_load(&e->ahead[a]->jobs[i].done);
+	return n;
+}
+
+/* Simulated runs ahead still going at @at on the model's timeline. */
+static unsigned ahead_in_flight(const struct engine *e, double at)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < e->nrs; i++)
+		if (e->rs[i].ahead_end > at)
+			n += (unsigned)(e->rs[i].ahead_to - e->rs[i].ahead_from);
+	return n;
+}
+
+/*
+ * The run set of speculative build @f, loaded from the journal, if runs
+ * ahead make sense for it: it built, and nothing beyond the runs in use
+ * exists or is under way.  SIZE_MAX otherwise.
+ */
+static size_t ahead_runset(struct engine *e, struct prefetch *f)
+{
+	struct runset *rs;
+	size_t ri;
+
+	if (f->err < 0 || f->res.status != KB_BUILD_OK || !f->res.signature[0])
+		return SIZE_MAX;
+	ri = get_runset(e, f->res.signature);
+	rs = &e->rs[ri];
+	if (!rs->loaded && load_runs(e, rs) < 0)
+		return SIZE_MAX;
+	if (rs->n > rs->used)
+		return SIZE_MAX;
+	for (size_t a = 0; a < e->nahead; a++)
+		if (e->ahead[a]->rs == ri)
+			return SIZE_MAX;
+	return ri;
+}
+
+/*
+ * Real backend: start @k runs of every speculative build that is done, as
+ * long as @busy VMs of the step's batch, the runs ahead already going and
+ * these fit in test.parallel.
+ */
+static void start_ahead(struct engine *e, unsigned busy, unsigned k)
+{
+	unsigned par = e->cfg->test.parallel;
+
+	for (size_t i = 0; i < e->npf && e->nahead < MAX_PREFETCH; i++) {
+		struct prefetch *f = e->pf[i];
+		struct ahead *ah;
+		size_t ri;
+
+		if (!f->joined && !atomic_load(&f->done))
+			continue;
+		if (busy + ahead_running(e) + k > par)
+			return;
+		ri = ahead_runset(e, f);
+		if (ri == SIZE_MAX)
+			continue;
+		ah = kb_xcalloc(1, sizeof(*ah));
+		ah->rs = ri;
+		ah->n = k;
+		ah->jobs = kb_xcalloc(k, sizeof(*ah->jobs));
+		progress(e, "starting %u runs of %.12s ahead of need", k, f->hash);
+		for (unsigned m = 0; m < k; m++) {
+			struct run_job *j = &ah->jobs[m];
+
+			run_job_init(j, e, f->hash, ri, (unsigned)e->rs[ri].n + m);
+			if (pthread_create(&j->th, NULL, run_thread, j)) {
+				j->th = 0;
+				j->err = -EAGAIN; /* lost: the step that needs it runs it */
+				atomic_store(&j->done, true);
+			}
+		}
+		e->nahead++;
+		e->ahead[e->nahead - 1] = ah;
+		e->res->runs += k;
+		e->ahead_started += k;
+	}
+}
+
+static void pause_briefly(void)
+{
+	nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+}
+
+/*
+ * Real backend: while the runs ahead of run set @ri, which the step under
+ * way takes (@step runs), finish, builds that end start theirs.
+ */
+static void wait_ahead_of(struct engine *e, size_t ri, unsigned step)
+{
+	for (;;) {
+		bool all = true;
+
+		for (size_t a = 0; a < e->nahead; a++)
+			for (unsigned i = 0; e->ahead[a]->rs == ri && i < e->ahead[a]->n; i++)
+				all = all && atomic_load(&e->ahead[a]->jobs[i].done);
+		if (all)
+			return;
+		start_ahead(e, 0, step);
+		pause_briefly();
+	}
+}
+
+/*
+ * Real backend: wait for the runs ahead of run set @ri (all of them with
+ * SIZE_MAX) and make them its next runs, journaled; the first failed one
+ * ends them (run indices stay contiguous).
+ */
+static int collect_ahead(struct engine *e, size_t ri)
+{
+	int r = 0;
+
+	for (size_t a = 0; a < e->nahead;) {
+		struct ahead *ah = e->ahead[a];
+		struct runset *rs = &e->rs[ah->rs];
+		bool keep = true;
+
+		if (ri != SIZE_MAX && ah->rs != ri) {
+			a++;
+			continue;
+		}
+		for (unsigned i = 0; i < ah->n; i++)
+			if (ah->jobs[i].th)
+				pthread_join(ah->jobs[i].th, NULL);
+		rs->ahead_from = rs->n;
+		for (unsigned i = 0; i < ah->n; i++) {
+			struct run_job *j = &ah->jobs[i];
+
+			keep = keep && j->err >= 0 && j->idx == rs->n;
+			if (!keep) {
+				if (j->err >= 0)
+					kb_run_result_clear(&j->res);
+				continue;
+			}
+			if (j->res.outcome != KB_RUN_INFRA && !r)
+				r = kb_journal_put_run(e->jr, j->hash, j->sig, e->run_key, j->idx,
+						       &j->res);
+			runset_add(rs, &j->res);
+		}
+		rs->ahead_to = rs->n;
+		rs->charged = KB_MAX(rs->charged, rs->n);
+		free(ah->jobs);
+		free(ah);
+		e->ahead[a] = e->ahead[--e->nahead];
+	}
+	return r;
+}
+
+/*
+ * Simulated backend: when the step that took runs [@from, @until) on the
+ * model's timeline ends, give @k runs to every speculative build done
+ * before @until, from the end of its build on, if VMs are idle then: @busy
+ * of them ran the step's last batch.
+ */
+static int run_ahead_virtual(struct engine *e, double from, double until, unsigned busy, unsigned k)
+{
+	unsigned par = e->cfg->test.parallel;
+	struct prefetch *pf[MAX_PREFETCH];
+	size_t npf = e->npf;
+
+	memcpy(pf, e->pf, npf * sizeof(*pf));
+	/* in the order their builds end: earlier ones take the idle VMs first */
+	for (size_t i = 1; i < npf; i++)
+		for (size_t m = i; m > 0 && pf[m]->end < pf[m - 1]->end; m--) {
+			struct prefetch *x = pf[m];
+
+			pf[m] = pf[m - 1];
+			pf[m - 1] = x;
+		}
+	for (size_t i = 0; i < npf; i++) {
+		struct prefetch *f = pf[i];
+		double at = KB_MAX(from, f->end), longest = 0;
+		struct runset *rs;
+		size_t ri;
+
+		if (!f->joined || f->end >= until || busy + ahead_in_flight(e, at) + k > par)
+			continue;
+		ri = ahead_runset(e, f);
+		if (ri == SIZE_MAX)
+			continue;
+		rs = &e->rs[ri];
+		rs->ahead_from = rs->n;
+		progress(e, "starting %u runs of %.12s ahead of need", k, f->hash);
+		for (unsigned m = 0; m < k; m++) {
+			struct kb_run_result res = { 0 };
+			int r = e->be->run(e->be->ctx, f->hash, rs->sig, (unsigned)rs->n, &res);
+
+			if (r < 0)
+				return r;
+			e->res->runs++;
+			e->ahead_started++;
+			if (res.outcome != KB_RUN_INFRA) {
+				r = kb_journal_put_run(e->jr, f->hash, rs->sig, e->run_key,
+						       (unsigned)rs->n, &res);
+				if (r < 0) {
+					kb_run_result_clear(&res);
+					return r;
+				}
+			}
+			longest = KB_MAX(longest, res.seconds);
+			runset_add(rs, &res);
+		}
+		rs->ahead_to = rs->n;
+		rs->ahead_end = at + longest;
+		rs->charged = rs->n;
+	}
+	return 0;
+}
+
 /* Runs wanted on one run set, for ensure_runs_multi(). */
 struct run_want {
 	struct tested *t;
@@ -671,39 +946,53 @@ struct run_want {
 
 /*
  * Make sure runs [0, want) of each commit's signature exist: journaled ones
- * are reused, missing ones run in batches of up to cfg.test.parallel that
- * mix the commits (k-ary search tests several at once), each journaled as
- * soon as its batch finishes.  Afterwards runs [0, want) are in use.
+ * and runs started ahead are reused, missing ones run in batches of up to
+ * cfg.test.parallel that mix the commits (k-ary search tests several at
+ * once), each journaled as soon as its batch finishes.  Afterwards runs
+ * [0, want) are in use.  VMs a batch leaves idle run speculative builds
+ * ahead of need.
  */
 static int ensure_runs_multi(struct engine *e, const struct run_want *w, size_t nw)
 {
 	unsigned par = e->cfg->test.parallel ? e->cfg->test.parallel : 1;
-	struct runset *sets[MAX_SLOTS + 1];
-	unsigned want[MAX_SLOTS + 1];
+	size_t sets[MAX_SLOTS + 1], used[MAX_SLOTS + 1]; /* indices into e->rs */
+	unsigned want[MAX_SLOTS + 1], step, last_batch = 0;
 	size_t ns = 0;
+	double start = e->vnow, end;
+	bool ahead = ahead_allowed(e);
 	int r;
 
 	/* commits that turned out to share a binary share one run set */
 	for (size_t i = 0; i < nw && ns < KB_ARRAY_SIZE(sets); i++) {
-		struct runset *rs = &e->rs[w[i].t->runset];
 		size_t k = 0;
 
-		while (k < ns && sets[k] != rs)
+		while (k < ns && sets[k] != w[i].t->runset)
 			k++;
 		if (k == ns) {
-			sets[ns] = rs;
+			sets[ns] = w[i].t->runset;
 			want[ns++] = 0;
 		}
 		want[k] = KB_MAX(want[k], w[i].want);
 	}
+	if (!ns)
+		return 0;
+	/* runs this step adds to its (first) commit: what a commit ahead gets */
+	step = want[0] > e->rs[sets[0]].used ? want[0] - (unsigned)e->rs[sets[0]].used : 0;
 	for (size_t k = 0; k < ns; k++) {
-		struct runset *rs = sets[k];
+		struct runset *rs = &e->rs[sets[k]];
 
 		if (!rs->loaded) {
 			r = load_runs(e, rs);
 			if (r < 0)
 				return r;
 		}
+		if (ahead && !e->p->virtual_time && step)
+			wait_ahead_of(e, sets[k], step);
+		r = collect_ahead(e, sets[k]);
+		if (r < 0)
+			return r;
+		rs = &e->rs[sets[k]];
+		used[k] = rs->used;
 		/* Journaled runs taken into use now count as test time of this bisection. */
 		for (size_t i = KB_MAX(rs->used, rs->charged); i < KB_MIN(rs->n, (size_t)want[k]);
 		     i++) {
@@ -717,45 +1006,54 @@ static int ensure_runs_multi(struct engine *e, const struct run_want *w, size_t 
 		struct run_job jobs[64];
 		unsigned batch = 0, cap = KB_MIN(par, (unsigned)KB_ARRAY_SIZE(jobs));
 		double t0 = now_mono(), longest = 0;
-		bool more = true;
+		bool more = true, wait_ahead;
 
 		/* one run per commit in turn, so each gets its share of the VMs */
 		while (batch < cap && more) {
 			more = false;
 			for (size_t k = 0; k < ns && batch < cap; k++) {
 				unsigned queued = 0;
+				const char *hash = w[0].t->hash;
 
 				for (unsigned i = 0; i < batch; i++)
 					queued += jobs[i].rs == sets[k];
-				if (sets[k]->n + queued >= want[k])
+				if (e->rs[sets[k]].n + queued >= want[k])
 					continue;
-				jobs[batch++] =
-					(struct run_job){ .e = e,
-							  .hash = w[0].t->hash,
-							  .rs = sets[k],
-							  .sig = sets[k]->sig,
-							  .idx = (unsigned)(sets[k]->n + queued) };
+				/* a run belongs to a commit of its run set: any of them will do */
+				for (size_t m = 0; m < nw; m++)
+					if (w[m].t->runset == sets[k]) {
+						hash = w[m].t->hash;
+						break;
+					}
+				run_job_init(&jobs[batch++], e, hash, sets[k],
+					     (unsigned)(e->rs[sets[k]].n + queued));
 				more = true;
 			}
 		}
 		if (!batch)
 			break;
-		/* a run belongs to a commit of its run set: any of them will do */
-		for (unsigned i = 0; i < batch; i++)
-			for (size_t m = 0; m < nw; m++)
-				if (&e->rs[w[m].t->runset] == jobs[i].rs) {
-					jobs[i].hash = w[m].t->hash;
-					break;
-				}
+		last_batch = batch;
 		progress(e, "testing %.12s%s: %u runs", jobs[0].hash, ns > 1 ? " and others" : "",
 			 batch);
+		/* while the batch runs, finished speculative builds start runs ahead */
+		wait_ahead = ahead && !e->p->virtual_time && step && batch + step <= par;
 		for (unsigned i = 0; i < batch; i++) {
 			/* a simulated backend answers at once: threads would only cost */
-			if (batch == 1 || e->p->virtual_time ||
+			if ((batch == 1 && !wait_ahead) || e->p->virtual_time ||
 			    pthread_create(&jobs[i].th, NULL, run_thread, &jobs[i])) {
 				run_thread(&jobs[i]);
 				jobs[i].th = 0;
 			}
+		}
+		while (wait_ahead) {
+			bool all = true;
+
+			for (unsigned i = 0; i < batch; i++)
+				all = all && atomic_load(&jobs[i].done);
+			start_ahead(e, batch, step);
+			if (all)
+				break;
+			pause_briefly();
 		}
 		for (unsigned i = 0; i < batch; i++)
 			if (jobs[i].th)
@@ -780,7 +1078,7 @@ static int ensure_runs_multi(struct engine *e, const struct run_want *w, size_t 
 			if (jobs[i].err < 0)
 				continue;
 			e->res->runs++;
-			runset_add(jobs[i].rs, &jobs[i].res);
+			runset_add(&e->rs[jobs[i].rs], &jobs[i].res);
 		}
 		if (r < 0)
 			return r;
@@ -791,10 +1089,26 @@ static int ensure_runs_multi(struct engine *e, const struct run_want *w, size_t 
 			e->vnow += took;
 		}
 		for (size_t k = 0; k < ns; k++)
-			sets[k]->charged = sets[k]->n;
+			e->rs[sets[k]].charged = e->rs[sets[k]].n;
 	}
+	/* runs started ahead that this step takes: it ends when they do */
+	end = e->vnow;
+	for (size_t k = 0; k < ns; k++) {
+		struct runset *rs = &e->rs[sets[k]];
+		size_t lo = KB_MAX(used[k], rs->ahead_from);
+		size_t hi = KB_MIN((size_t)want[k], rs->ahead_to);
+
+		if (lo >= hi)
+			continue;
+		e->ahead_used += (unsigned)(hi - lo);
+		end = KB_MAX(end, rs->ahead_end);
+	}
+	e->test_s += end - e->vnow;
+	e->vnow = end;
 	for (size_t k = 0; k < ns; k++)
-		sets[k]->used = KB_MAX(sets[k]->used, (size_t)want[k]);
+		e->rs[sets[k]].used = KB_MAX(e->rs[sets[k]].used, (size_t)want[k]);
+	if (ahead && e->p->virtual_time && step)
+		return run_ahead_virtual(e, start, end, last_batch, step);
 	return 0;
 }
 
@@ -1955,7 +2269,7 @@ static void culprit_report(struct engine *e, struct tested *t)
 	if (!t || !t->built || t->build.status != KB_BUILD_OK)
 		return;
 	rs = &e->rs[t->runset];
-	for (size_t i = 0; i < rs->n; i++) {
+	for (size_t i = 0; i < rs->used; i++) {
 		struct kb_run_result *r = &rs->runs[i];
 		struct kb_buf con = KB_BUF_INIT;
 		struct kb_report **v = NULL;
@@ -2149,12 +2463,17 @@ out:
 		res->speculative_builds = e.pf_started;
 		res->speculative_used = e.pf_used;
 		res->speculative_cancelled = e.pf_cancelled;
+		res->runs_ahead = e.ahead_started;
+		res->runs_ahead_used = e.ahead_used;
 		res->build_seconds = e.build_s;
 		res->test_seconds = e.test_s;
 		res->total_seconds = spent_seconds(&e);
 		kb_log_summary(&e.log, res);
 		flush_log(&e);
 	}
+	/* runs ahead still going: wait for them and journal them (a resume uses them) */
+	if (collect_ahead(&e, SIZE_MAX) < 0)
+		progress(&e, "cannot journal runs ahead: %s", kb_error_last());
 	prefetch_finish(&e);
 	if (e.own_be && e.own_backend.close)
 		e.own_backend.close(e.own_backend.ctx);

@@ -810,6 +810,12 @@ static int sim_run(void *ctx, const char *commit, const char *sig, unsigned run_
 	r = account(s, false);
 	if (r < 0)
 		return r;
+	if (s->p.run_sleep > 0)
+		nanosleep(
+			&(struct timespec){
+				.tv_sec = (time_t)s->p.run_sleep,
+				.tv_nsec = (long)((s->p.run_sleep - floor(s->p.run_sleep)) * 1e9) },
+			NULL);
 	kb_sim_outcome(s, j, run_idx, res);
 	return 0;
 }
@@ -1106,6 +1112,7 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 	ep.vcs = &vcs;
 	ep.virtual_time = !t->real_clock;
 	ep.max_seconds = t->max_seconds;
+	ep.no_runs_ahead = t->no_runs_ahead;
 	ep.emit = t->emit;
 	ep.emit_ctx = t->emit_ctx;
 	ep.progress = t->progress;

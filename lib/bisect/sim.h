@@ -82,6 +82,8 @@ struct kb_sim_params {
 	 * cancel it; cancel_build ends the sleep).  0: builds return at once.
 	 */
 	double build_sleep;
+	/* Each run sleeps this many real seconds (tests of runs ahead of need). */
+	double run_sleep;
 };
 
 /* 1000 linear commits, p1 0.5, 30% noop, 6 min build, 9 min run, 10 VMs, no cap. */
@@ -142,6 +144,7 @@ struct kb_sim_trial {
 	 * threaded paths with the simulator's outcomes.
 	 */
 	bool real_clock;
+	bool no_runs_ahead; /* kb_engine_params.no_runs_ahead */
 };
 
 /*

@@ -78,7 +78,12 @@ struct kb_result {
 	 * tested, and how many were stopped as useless (not counted in builds)
 	 */
 	unsigned speculative_builds, speculative_used, speculative_cancelled;
-	unsigned runs; /* test runs, all revisions */
+	unsigned runs; /* test runs, all revisions (runs ahead included) */
+	/*
+	 * runs started ahead of need on idle VMs, for commits built ahead of
+	 * need, and how many of them became evidence
+	 */
+	unsigned runs_ahead, runs_ahead_used;
 	double total_seconds, build_seconds, test_seconds;
 	struct kb_recipients recipients;
 	struct kb_result_commit *commits; /* in test order */

@@ -1022,8 +1022,12 @@ static void test_engine_build_slots(void **state)
 				assert_int_equal(res[slots].commits[i].n_runs,
 						 res[0].commits[i].n_runs);
 			}
-			assert_int_equal(res[slots].runs, res[0].runs);
+			/* runs ahead of need add VM-runs, and replace the ones they stand for */
+			assert_int_equal(res[slots].runs - res[slots].runs_ahead +
+						 res[slots].runs_ahead_used,
+					 res[0].runs);
 		}
+		assert_int_equal(res[0].runs_ahead, 0);
 		/* no overlap: the wall time is the sum of builds and batches */
 		assert_float_equal(total[0], res[0].build_seconds + res[0].test_seconds, 1e-6);
 		/* speculation costs builds and saves time: at least a build per 3 steps */
@@ -1100,6 +1104,100 @@ static void test_engine_cancel(void **state)
 	kb_sim_free(s);
 }
 
+static void same_path(const struct kb_result *a, const struct kb_result *b)
+{
+	assert_int_equal(a->verdict, KB_RESULT_CULPRIT);
+	assert_string_equal(a->culprit, b->culprit);
+	assert_int_equal(a->n_commits, b->n_commits);
+	for (size_t i = 0; i < a->n_commits; i++) {
+		assert_string_equal(a->commits[i].commit, b->commits[i].commit);
+		assert_int_equal(a->commits[i].n_runs, b->commits[i].n_runs);
+	}
+}
+
+/*
+ * Runs ahead of need.  With 2 build slots and p1 = 1 a step takes one run
+ * and leaves 9 of 10 VMs idle, while both commits the search may test next
+ * are built: each gets a run on an idle VM as soon as its build is done.
+ * The path (tested commits, the runs each stands on, the culprit) is the
+ * one without runs ahead; the wall time is shorter; the
+ * VM-runs add up; a resume replays from the journal without a new run; and
+ * with threads, real (sleeping) builds and runs, the engine starts runs
+ * ahead from its wait for a batch and the path is still the same.
+ */
+static void test_engine_runs_ahead(void **state)
+{
+	struct kb_sim_trial t = {
+		.strategy = KB_STRATEGY_BAYES, .runs = 10, .parallel = 10, .build_slots = 2
+	};
+	char dir[] = "/tmp/kb-test-ahead.XXXXXX";
+	struct kb_sim_params p;
+	struct kb_sim *s;
+	struct kb_result a, b, c;
+	unsigned nb, nr;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		s = new_sim(seed == 2 ? KB_SIM_KERNEL : KB_SIM_LINEAR, 1000, seed, 1);
+		t.no_runs_ahead = true;
+		assert_int_equal(kb_sim_run(s, &t, &b), 0);
+		t.no_runs_ahead = false;
+		assert_int_equal(kb_sim_run(s, &t, &a), 0);
+		same_path(&a, &b);
+		assert_string_equal(a.culprit, kb_sim_culprit_hash(s));
+		assert_int_equal(b.runs_ahead, 0);
+		assert_true(a.runs_ahead_used >= 3);
+		assert_true(a.runs_ahead_used <= a.runs_ahead);
+		assert_int_equal(a.runs, b.runs + a.runs_ahead - a.runs_ahead_used);
+		/* at least one step ended 3 min early (a run ahead began at its build's end) */
+		assert_true(a.total_seconds <= b.total_seconds - 180);
+		kb_result_clear(&a);
+		kb_result_clear(&b);
+		kb_sim_free(s);
+	}
+
+	/* resume: the runs ahead are journaled and replayed like the others */
+	assert_non_null(mkdtemp(dir));
+	t.workdir = dir;
+	s = new_sim(KB_SIM_LINEAR, 1000, 4, 1);
+	assert_int_equal(kb_sim_run(s, &t, &a), 0);
+	assert_true(a.runs_ahead_used > 0);
+	kb_sim_free(s);
+	s = new_sim(KB_SIM_LINEAR, 1000, 4, 1);
+	assert_int_equal(kb_sim_run(s, &t, &b), 0);
+	same_path(&a, &b);
+	kb_sim_counts(s, &nb, &nr);
+	assert_int_equal(nr, 0);
+	assert_int_equal(kb_rm_rf(dir), 0);
+	kb_result_clear(&b);
+	kb_sim_free(s);
+	t.workdir = NULL;
+
+	/* threads: builds take 0.05 s, runs 0.3 s, so builds end while batches run */
+	kb_sim_params_default(&p);
+	p.n = 200;
+	p.seed = 4;
+	p.p1 = 1;
+	p.build_sleep = 0.05;
+	p.run_sleep = 0.3;
+	assert_int_equal(kb_sim_new(&p, &s), 0);
+	t.real_clock = true;
+	assert_int_equal(kb_sim_run(s, &t, &c), 0);
+	assert_true(c.runs_ahead_used > 0);
+	kb_sim_counts(s, &nb, &nr);
+	assert_int_equal(nr, c.runs);
+	kb_sim_free(s);
+	p.build_sleep = p.run_sleep = 0;
+	assert_int_equal(kb_sim_new(&p, &s), 0);
+	t.real_clock = false;
+	assert_int_equal(kb_sim_run(s, &t, &b), 0);
+	same_path(&b, &c);
+	kb_result_clear(&a);
+	kb_result_clear(&b);
+	kb_result_clear(&c);
+	kb_sim_free(s);
+}
+
 /*
  * Three build slots and a reproducer that always crashes: three commits
  * (the quartiles) are built side by side and tested in one batch, three
@@ -1163,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(test_engine_deterministic_and_capped),
 		cmocka_unit_test(test_engine_build_slots),
 		cmocka_unit_test(test_engine_cancel),
+		cmocka_unit_test(test_engine_runs_ahead),
 		cmocka_unit_test(test_engine_kary),
 	};
 

@@ -7,7 +7,9 @@
 # their runs) is the one without slots; the builds ahead of need are used;
 # the tree of the commit under test is never taken by them (no extra
 # rebuilds); a build ahead of need that became useless is cancelled, also
-# while it still waits for the slot.
+# while it still waits for the slot.  A commit built ahead of need gets
+# runs on VMs the step under way leaves idle (runs ahead), which the next
+# step takes when it picks that commit.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
 
@@ -74,5 +76,44 @@ check "slow builds: executions ($(execs ca-1)) <= builds + cancelled" \
 	test "$(execs ca-1)" -le "$(res ca-1 "d['builds'] + d['speculative_builds']['cancelled']")"
 check "slow builds: the culprit's block is complete" \
 	has_line ca-1 "^first bad commit: $(info ca culprit) "
+
+# -- runs ahead of need on idle VMs ----------------------------------------
+# p1 = 1: a step takes a few of 8 parallel runs, so a commit built ahead
+# gets as many on the idle VMs.  Every run is counted in $TMP/NAME.count.
+gen ah --commits 120 --p1 1 --seed 5
+acfg() {
+	local name=$1 slots=$2
+	cat >"$TMP/$name.cfg" <<EOF
+{
+  "repo": "$TMP/ah",
+  "bad": "$(info ah bad)", "good": "$(info ah good)",
+  "build": {"command": "sleep 0.3; make -s", "artifacts": ["demo"], "timeout": 120,
+            "slots": $slots},
+  "test": {"command": "echo r >>'$TMP/$name.count'; sleep 1; exec ./demo", "runs": 10,
+           "parallel": 8, "timeout": 30}
+}
+EOF
+}
+for s in 0 2; do
+	acfg ah-$s $s
+	bisect ah-$s
+	expect_culprit ah-$s "$(info ah culprit)" "p1=1, build.slots $s"
+done
+check "runs ahead: the same commits tested with the same runs" \
+	test "$(path ah-0)" = "$(path ah-2)"
+started=$(res ah-2 "d['runs_ahead']['started']")
+used=$(res ah-2 "d['runs_ahead']['used']")
+check "runs ahead: none without build slots" test "$(res ah-0 "d['runs_ahead']['started']")" -eq 0
+check "runs ahead: started ($started), used ($used)" test "$used" -ge 1 -a "$started" -ge "$used"
+check "runs ahead: VM-runs $(res ah-2 "d['runs']") = $(res ah-0 "d['runs']") + $started - $used" \
+	test "$(res ah-2 "d['runs']")" -eq "$(($(res ah-0 "d['runs']") + started - used))"
+check "runs ahead: every run counted is a test execution ($(count ah-2))" \
+	test "$(count ah-2)" -eq "$(res ah-2 "d['runs']")"
+# resume: the runs ahead were journaled, nothing runs again
+n=$(count ah-2)
+bisect ah-2
+expect_culprit ah-2 "$(info ah culprit)" "p1=1, build.slots 2, resumed"
+check "runs ahead: a resume runs nothing ($(count ah-2) executions, $n before)" \
+	test "$(count ah-2)" -eq "$n"
 
 done_testing
