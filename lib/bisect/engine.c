@@ -129,7 +129,7 @@ struct engine {
 	unsigned pf_started, pf_used, pf_cancelled; /* speculative builds: res->speculative_* */
 	struct ahead *ahead[MAX_PREFETCH]; /* real runs ahead of need not collected yet */
 	size_t nahead;
-	unsigned ahead_started, ahead_used; /* runs ahead: res->runs_ahead* */
+	unsigned ahead_started, ahead_used, ahead_cancelled; /* runs ahead: res->runs_ahead* */
 	bool replayed; /* builds or runs were taken from the journal: the model covers their time */
 };
 
@@ -537,15 +537,20 @@ static bool prefetch_cancel(struct engine *e, struct prefetch *f)
  * (@keep, or NULL) are cancelled while they still run.  Only the
  * timeline changes, never the path: the strategy never saw these builds.
  */
+static bool useless(struct engine *e, struct kb_bayes *b, const char *hash, const char *keep)
+{
+	long j = b ? kb_dag_find(e->dag, hash) : -1;
+	double a = !b ? 0 : j < 0 ? 0.5 : kb_bayes_mass_reachable(b, (size_t)j);
+
+	return !(keep && !strcmp(hash, keep)) && !(a > 1e-3 && a < 1 - 1e-3);
+}
+
 static void prefetch_cancel_useless(struct engine *e, struct kb_bayes *b, const char *keep)
 {
 	for (size_t i = 0; i < e->npf;) {
 		struct prefetch *f = e->pf[i];
-		long j = b ? kb_dag_find(e->dag, f->hash) : -1;
-		double a = !b ? 0 : j < 0 ? 0.5 : kb_bayes_mass_reachable(b, (size_t)j);
 
-		if ((keep && !strcmp(f->hash, keep)) || (a > 1e-3 && a < 1 - 1e-3) ||
-		    !prefetch_cancel(e, f))
+		if (!useless(e, b, f->hash, keep) || !prefetch_cancel(e, f))
 			i++;
 	}
 }
@@ -712,6 +717,7 @@ struct ahead {
 	size_t rs;
 	unsigned n;
 	struct run_job *jobs;
+	bool cancelled; /* the backend was asked to stop them */
 };
 
 static bool ahead_allowed(const struct engine *e)
@@ -856,8 +862,16 @@ static int collect_ahead(struct engine *e, size_t ri)
 		rs->ahead_from = rs->n;
 		for (unsigned i = 0; i < ah->n; i++) {
 			struct run_job *j = &ah->jobs[i];
+			bool stopped = ah->cancelled && j->err >= 0 &&
+				       j->res.outcome == KB_RUN_INFRA && j->res.title &&
+				       !strcmp(j->res.title, KB_RUN_CANCELLED);
 
-			keep = keep && j->err >= 0 && j->idx == rs->n;
+			/* a cancelled run is not a run (like a cancelled build) */
+			if (stopped) {
+				e->res->runs--;
+				e->ahead_cancelled++;
+			}
+			keep = keep && !stopped && j->err >= 0 && j->idx == rs->n;
 			if (!keep) {
 				if (j->err >= 0)
 					kb_run_result_clear(&j->res);
@@ -875,6 +889,38 @@ static int collect_ahead(struct engine *e, size_t ri)
 		e->ahead[a] = e->ahead[--e->nahead];
 	}
 	return r;
+}
+
+/*
+ * Real backend: after an outcome, stop the runs ahead of commits whose side
+ * is decided (as prefetch_cancel_useless() does for builds), and with @b
+ * NULL every one but @keep's (the end of the bisection).  They return soon
+ * as cancelled runs, which collect_ahead() drops.  A simulator's runs ahead
+ * are over the moment they start and are never cancelled.
+ */
+static void ahead_cancel_useless(struct engine *e, struct kb_bayes *b, const char *keep)
+{
+	if (!e->nahead || !e->be->cancel_runs)
+		return;
+	for (size_t a = 0; a < e->nahead; a++) {
+		struct ahead *ah = e->ahead[a];
+		bool going = false;
+
+		for (unsigned i = 0; i < ah->n; i++)
+			going = going || !atomic_load(&ah->jobs[i].done);
+		if (ah->cancelled || !going || !useless(e, b, ah->jobs[0].hash, keep))
+			continue;
+		progress(e, "stopping the runs of %.12s: no longer needed", ah->jobs[0].hash);
+		e->be->cancel_runs(e->be->ctx, ah->jobs[0].hash);
+		ah->cancelled = true;
+	}
+}
+
+/* Builds and runs ahead of need that became useless (see both). */
+static void drop_useless(struct engine *e, struct kb_bayes *b, const char *keep)
+{
+	prefetch_cancel_useless(e, b, keep);
+	ahead_cancel_useless(e, b, keep);
 }
 
 /*
@@ -1412,7 +1458,7 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx, bool spec
 			break;
 		if (v == KB_COMMIT_GOOD) {
 			/* the next older release, built ahead, is not needed now */
-			prefetch_cancel_useless(e, NULL, NULL);
+			drop_useless(e, NULL, NULL);
 			snprintf(e->good, sizeof(e->good), "%s", hash);
 			e->good_tag = kb_xstrdup(tags[i]);
 			break;
@@ -1429,7 +1475,7 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx, bool spec
 		 * only the next older release's build is still wanted.
 		 */
 		e->nhint = 0;
-		prefetch_cancel_useless(e, NULL, next[0] ? next : NULL);
+		drop_useless(e, NULL, next[0] ? next : NULL);
 	}
 	kb_git_strv_free(tags);
 	if (r < 0)
@@ -2229,7 +2275,7 @@ static int run_bayes(struct engine *e)
 			}
 		}
 		hash = bayes_hash(e, ch.commit);
-		prefetch_cancel_useless(e, b, hash);
+		drop_useless(e, b, hash);
 		log_bisecting_once(e, b, hash);
 		t = get_tested(e, hash);
 		want = ch.runs ? ch.runs : par;
@@ -2450,6 +2496,13 @@ int kb_engine_run(const struct kb_engine_params *p, struct kb_result *res)
 	flush_log(&e);
 	r = p->strategy == KB_STRATEGY_REFERENCE ? run_reference(&e) : run_bayes(&e);
 out:
+	/*
+	 * runs ahead still going are not needed any more: stop them (a backend
+	 * that cannot waits for them), journal those that ended before
+	 */
+	ahead_cancel_useless(&e, NULL, NULL);
+	if (collect_ahead(&e, SIZE_MAX) < 0)
+		progress(&e, "cannot journal runs ahead: %s", kb_error_last());
 	if (r < 0 && r != -EIO && !e.nt) {
 		/* Bad input before anything ran: no log, just the error. */
 	} else {
@@ -2465,15 +2518,13 @@ out:
 		res->speculative_cancelled = e.pf_cancelled;
 		res->runs_ahead = e.ahead_started;
 		res->runs_ahead_used = e.ahead_used;
+		res->runs_ahead_cancelled = e.ahead_cancelled;
 		res->build_seconds = e.build_s;
 		res->test_seconds = e.test_s;
 		res->total_seconds = spent_seconds(&e);
 		kb_log_summary(&e.log, res);
 		flush_log(&e);
 	}
-	/* runs ahead still going: wait for them and journal them (a resume uses them) */
-	if (collect_ahead(&e, SIZE_MAX) < 0)
-		progress(&e, "cannot journal runs ahead: %s", kb_error_last());
 	prefetch_finish(&e);
 	if (e.own_be && e.own_backend.close)
 		e.own_backend.close(e.own_backend.ctx);

@@ -59,6 +59,7 @@ struct linux_be {
 	pthread_mutex_t vm_lock;
 	pthread_cond_t vm_cond;
 	unsigned vms_free;
+	struct kb_run_tickets runs; /* runs going on or waiting for a VM, for cancel_runs */
 };
 
 static int tag_is_ancestor(void *ctx, const char *tag)
@@ -332,6 +333,7 @@ static int lx_run(void *ctx, const char *commit, const char *sig, unsigned idx,
 	_cleanup_free_ char *image = img_path(lb, sig, "image");
 	_cleanup_free_ char *vmlinux = img_path(lb, sig, "vmlinux");
 	_cleanup_free_ char *con = kb_xasprintf("%s/run-%s-%u.log", lb->logdir, commit, idx);
+	struct kb_run_ticket ticket;
 	int r;
 
 	/*
@@ -351,9 +353,20 @@ static int lx_run(void *ctx, const char *commit, const char *sig, unsigned idx,
 	pick_accel(lb, sig);
 	pthread_mutex_unlock(&lb->accel_lock);
 
+	kb_run_ticket_take(&lb->runs, &ticket, commit);
 	pthread_mutex_lock(&lb->vm_lock);
-	while (!lb->vms_free)
+	while (!lb->vms_free && !atomic_load(&ticket.cancel))
 		pthread_cond_wait(&lb->vm_cond, &lb->vm_lock);
+	if (atomic_load(&ticket.cancel)) {
+		/* cancelled while it waited for a VM: it never boots */
+		pthread_mutex_unlock(&lb->vm_lock);
+		kb_run_ticket_drop(&lb->runs, &ticket);
+		memset(res, 0, sizeof(*res));
+		res->exit_status = -1;
+		res->outcome = KB_RUN_INFRA;
+		res->title = kb_xstrdup(KB_RUN_CANCELLED);
+		return 0;
+	}
 	lb->vms_free--;
 	pthread_mutex_unlock(&lb->vm_lock);
 	{
@@ -367,19 +380,32 @@ static int lx_run(void *ctx, const char *commit, const char *sig, unsigned idx,
 			.cpus = lb->lc->cpus,
 			.timeout = lb->cfg->test.timeout,
 			.console_path = con,
+			.cancel = &ticket.cancel,
 		};
 
 		r = kb_qemu_run(&vm, res);
 	}
+	kb_run_ticket_drop(&lb->runs, &ticket);
 	pthread_mutex_lock(&lb->vm_lock);
 	lb->vms_free++;
-	pthread_cond_signal(&lb->vm_cond);
+	pthread_cond_broadcast(&lb->vm_cond);
 	pthread_mutex_unlock(&lb->vm_lock);
 	if (r == 0 && res->console_path &&
 	    (res->outcome == KB_RUN_CRASH || res->outcome == KB_RUN_BOOT_FAIL ||
 	     res->outcome == KB_RUN_TEST_FAIL))
 		symbolize_console(lb, res->console_path, vmlinux);
 	return r;
+}
+
+static void lx_cancel_runs(void *ctx, const char *commit)
+{
+	struct linux_be *lb = ctx;
+
+	/* under vm_lock: a run between its check and its wait sees the wake-up */
+	pthread_mutex_lock(&lb->vm_lock);
+	if (kb_run_tickets_cancel(&lb->runs, commit))
+		pthread_cond_broadcast(&lb->vm_cond);
+	pthread_mutex_unlock(&lb->vm_lock);
 }
 
 static void lx_close(void *ctx)
@@ -393,6 +419,7 @@ static void lx_close(void *ctx)
 	pthread_mutex_destroy(&lb->accel_lock);
 	pthread_mutex_destroy(&lb->cancel_lock);
 	pthread_cond_destroy(&lb->vm_cond);
+	kb_run_tickets_destroy(&lb->runs);
 	kb_linux_config_free(lb->lc);
 	free(lb->tree);
 	free(lb->logdir);
@@ -477,6 +504,7 @@ int kb_linux_backend_new(const struct kb_config *cfg, const char *workdir, struc
 	pthread_mutex_init(&lb->accel_lock, NULL);
 	pthread_mutex_init(&lb->cancel_lock, NULL);
 	pthread_cond_init(&lb->vm_cond, NULL);
+	kb_run_tickets_init(&lb->runs);
 	r = kb_linux_config_parse(cfg, &lb->lc);
 	if (r < 0)
 		goto fail;
@@ -507,6 +535,7 @@ int kb_linux_backend_new(const struct kb_config *cfg, const char *workdir, struc
 		.run = lx_run,
 		.close = lx_close,
 		.cancel_build = lx_cancel_build,
+		.cancel_runs = lx_cancel_runs,
 		.build_slots = 1,
 	};
 	return 0;

@@ -57,6 +57,7 @@ struct local_be {
 	struct tree trees[MAX_TREES];
 	size_t ntrees; /* trees that may be used */
 	struct waiter *waiting;
+	struct kb_run_tickets runs; /* runs going on, for cancel_runs */
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* a build or run ended, or a waiting build was cancelled */
 };
@@ -317,15 +318,26 @@ static int lb_run(void *ctx, const char *commit, const char *sig, unsigned idx,
 		.timeout = cfg->test.timeout,
 		.log_dir = lb->logdir,
 	};
+	struct kb_run_ticket ticket;
 	struct tree *t = NULL;
 	int r;
 
+	kb_run_ticket_take(&lb->runs, &ticket, commit);
+	test.cancel = &ticket.cancel;
 	r = tree_for_run(lb, commit, sig, &t);
-	if (r < 0)
-		return r;
-	r = kb_local_run(&test, t->path, commit, idx, res);
-	release_run(lb, t);
+	if (r == 0) {
+		r = kb_local_run(&test, t->path, commit, idx, res);
+		release_run(lb, t);
+	}
+	kb_run_ticket_drop(&lb->runs, &ticket);
 	return r;
+}
+
+static void lb_cancel_runs(void *ctx, const char *commit)
+{
+	struct local_be *lb = ctx;
+
+	kb_run_tickets_cancel(&lb->runs, commit);
 }
 
 static void lb_close(void *ctx)
@@ -336,6 +348,7 @@ static void lb_close(void *ctx)
 		return;
 	pthread_cond_destroy(&lb->changed);
 	pthread_mutex_destroy(&lb->lock);
+	kb_run_tickets_destroy(&lb->runs);
 	for (size_t i = 0; i < MAX_TREES; i++)
 		free(lb->trees[i].path);
 	free(lb->workdir);
@@ -357,6 +370,7 @@ int kb_local_backend_new(const struct kb_config *cfg, const char *workdir, struc
 	lb->slots = KB_MIN(cfg->build.slots, (unsigned)MAX_TREES - 2);
 	lb->ntrees = lb->slots ? lb->slots + 2 : 1;
 	pthread_mutex_init(&lb->lock, NULL);
+	kb_run_tickets_init(&lb->runs);
 	pthread_cond_init(&lb->changed, NULL);
 	lb->workdir = kb_xstrdup(workdir);
 	lb->logdir = kb_xasprintf("%s/logs", workdir);
@@ -373,6 +387,7 @@ int kb_local_backend_new(const struct kb_config *cfg, const char *workdir, struc
 				   .run = lb_run,
 				   .close = lb_close,
 				   .cancel_build = lb_cancel_build,
+				   .cancel_runs = lb_cancel_runs,
 				   .use_build = lb_use_build,
 				   .build_slots = lb->slots };
 	return 0;

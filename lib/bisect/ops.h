@@ -61,6 +61,15 @@ struct kb_backend {
 	 */
 	void (*use_build)(void *ctx, const char *commit);
 	/*
+	 * Optional: stop the runs of @commit that other threads are running
+	 * now (runs ahead of need whose commit became useless, and those
+	 * still going when the bisection ends): those run() calls return soon
+	 * with outcome KB_RUN_INFRA, title KB_RUN_CANCELLED, also one still
+	 * waiting for a VM.  Runs started later are not affected.  NULL: runs
+	 * cannot be cancelled (they run to the end).
+	 */
+	void (*cancel_runs)(void *ctx, const char *commit);
+	/*
 	 * How many builds this backend can run at once while runs go on
 	 * (the engine uses min(this, config build.slots)).  0: a build must
 	 * not overlap runs (the local backend's tests run in the tree it

@@ -43,11 +43,14 @@ struct kb_sim {
 	pthread_mutex_t lock; /* the counters below */
 	unsigned builds, runs;
 	bool exhausted;
-	/* builds sleeping now (p.build_sleep), and which of them were cancelled */
+	/*
+	 * builds and runs sleeping now (p.build_sleep, p.run_sleep), which of
+	 * them are runs, and which were cancelled
+	 */
 	pthread_cond_t wake;
 	char sleeping[64][KB_HASH_HEX + 1];
-	bool cancelled[64];
-	unsigned cancels; /* builds cut short by cancel_build */
+	bool sleeping_run[64], cancelled[64];
+	unsigned cancels, run_cancels; /* cut short by cancel_build, cancel_runs */
 };
 
 /* ---- randomness ------------------------------------------------------- */
@@ -710,16 +713,16 @@ static void signature_of(const struct kb_sim *s, size_t j, char out[65])
 		hex_of(s->p.seed ^ 0x519aULL, s->sigid[j], 64, out);
 }
 
-/* Sleep p.build_sleep seconds as the build of @commit; true when cancelled. */
-static bool sim_sleep(struct kb_sim *s, const char *commit)
+/* Sleep @secs seconds as the build (or a run) of @commit; true when cancelled. */
+static bool sim_sleep(struct kb_sim *s, const char *commit, double secs, bool run)
 {
 	struct timespec until;
 	size_t k = KB_ARRAY_SIZE(s->sleeping);
 	bool cancelled;
 
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)s->p.build_sleep;
-	until.tv_nsec += (long)((s->p.build_sleep - floor(s->p.build_sleep)) * 1e9);
+	until.tv_sec += (time_t)secs;
+	until.tv_nsec += (long)((secs - floor(secs)) * 1e9);
 	if (until.tv_nsec >= 1000000000L) {
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
@@ -733,36 +736,58 @@ static bool sim_sleep(struct kb_sim *s, const char *commit)
 		return false; /* more builds at once than tracked: no sleep */
 	}
 	snprintf(s->sleeping[k], sizeof(s->sleeping[k]), "%s", commit);
+	s->sleeping_run[k] = run;
 	s->cancelled[k] = false;
 	while (!s->cancelled[k] && pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
 		;
 	cancelled = s->cancelled[k];
-	s->cancels += cancelled;
+	if (run)
+		s->run_cancels += cancelled;
+	else
+		s->cancels += cancelled;
 	s->sleeping[k][0] = 0;
 	pthread_mutex_unlock(&s->lock);
 	return cancelled;
 }
 
-static void sim_cancel_build(void *ctx, const char *commit)
+static void cancel_sleeping(struct kb_sim *s, const char *commit, bool run)
 {
-	struct kb_sim *s = ctx;
-
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < KB_ARRAY_SIZE(s->sleeping); i++)
-		if (!strcmp(s->sleeping[i], commit))
+		if (s->sleeping_run[i] == run && !strcmp(s->sleeping[i], commit))
 			s->cancelled[i] = true;
 	pthread_cond_broadcast(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 }
 
-unsigned kb_sim_cancels(struct kb_sim *s)
+static void sim_cancel_build(void *ctx, const char *commit)
+{
+	cancel_sleeping(ctx, commit, false);
+}
+
+static void sim_cancel_runs(void *ctx, const char *commit)
+{
+	cancel_sleeping(ctx, commit, true);
+}
+
+static unsigned locked_read(struct kb_sim *s, const unsigned *v)
 {
 	unsigned n;
 
 	pthread_mutex_lock(&s->lock);
-	n = s->cancels;
+	n = *v;
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+unsigned kb_sim_run_cancels(struct kb_sim *s)
+{
+	return locked_read(s, &s->run_cancels);
+}
+
+unsigned kb_sim_cancels(struct kb_sim *s)
+{
+	return locked_read(s, &s->cancels);
 }
 
 static int sim_build(void *ctx, const char *commit, struct kb_build_result *res)
@@ -777,7 +802,7 @@ static int sim_build(void *ctx, const char *commit, struct kb_build_result *res)
 	if (r < 0)
 		return r;
 	memset(res, 0, sizeof(*res));
-	if (s->p.build_sleep > 0 && sim_sleep(s, commit)) {
+	if (s->p.build_sleep > 0 && sim_sleep(s, commit, s->p.build_sleep, false)) {
 		res->status = KB_BUILD_INFRA;
 		res->error_lines = kb_xstrdup("build cancelled");
 		return 0;
@@ -810,12 +835,13 @@ static int sim_run(void *ctx, const char *commit, const char *sig, unsigned run_
 	r = account(s, false);
 	if (r < 0)
 		return r;
-	if (s->p.run_sleep > 0)
-		nanosleep(
-			&(struct timespec){
-				.tv_sec = (time_t)s->p.run_sleep,
-				.tv_nsec = (long)((s->p.run_sleep - floor(s->p.run_sleep)) * 1e9) },
-			NULL);
+	if (s->p.run_sleep > 0 && sim_sleep(s, commit, s->p.run_sleep, true)) {
+		memset(res, 0, sizeof(*res));
+		res->exit_status = -1;
+		res->outcome = KB_RUN_INFRA;
+		res->title = kb_xstrdup(KB_RUN_CANCELLED);
+		return 0;
+	}
 	kb_sim_outcome(s, j, run_idx, res);
 	return 0;
 }
@@ -828,6 +854,7 @@ void kb_sim_backend(struct kb_sim *s, struct kb_backend *ret)
 		.build = sim_build,
 		.run = sim_run,
 		.cancel_build = sim_cancel_build,
+		.cancel_runs = sim_cancel_runs,
 		.build_slots = 64,
 	};
 }

@@ -82,7 +82,10 @@ struct kb_sim_params {
 	 * cancel it; cancel_build ends the sleep).  0: builds return at once.
 	 */
 	double build_sleep;
-	/* Each run sleeps this many real seconds (tests of runs ahead of need). */
+	/*
+	 * Each run sleeps this many real seconds (tests of runs ahead of
+	 * need; cancel_runs ends the sleep: the run is INFRA "run cancelled").
+	 */
 	double run_sleep;
 };
 
@@ -158,6 +161,8 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 
 /* Builds cut short by the backend's cancel_build (see build_sleep). */
 unsigned kb_sim_cancels(struct kb_sim *s);
+/* Runs cut short by the backend's cancel_runs (see run_sleep). */
+unsigned kb_sim_run_cancels(struct kb_sim *s);
 
 const char *kb_sim_shape_name(enum kb_sim_shape s);
 /* 0 with *ret set, or -EINVAL for an unknown name (message set). */

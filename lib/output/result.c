@@ -243,8 +243,9 @@ json_t *kb_result_to_json(const struct kb_result *r)
 				      (json_int_t)r->speculative_cancelled));
 	json_object_set_new(o, "runs", json_integer(r->runs));
 	json_object_set_new(o, "runs_ahead",
-			    json_pack("{s:I,s:I}", "started", (json_int_t)r->runs_ahead, "used",
-				      (json_int_t)r->runs_ahead_used));
+			    json_pack("{s:I,s:I,s:I}", "started", (json_int_t)r->runs_ahead, "used",
+				      (json_int_t)r->runs_ahead_used, "cancelled",
+				      (json_int_t)r->runs_ahead_cancelled));
 	json_object_set_new(secs, "total", jreal(r->total_seconds));
 	json_object_set_new(secs, "build", jreal(r->build_seconds));
 	json_object_set_new(secs, "test", jreal(r->test_seconds));

@@ -81,9 +81,10 @@ struct kb_result {
 	unsigned runs; /* test runs, all revisions (runs ahead included) */
 	/*
 	 * runs started ahead of need on idle VMs, for commits built ahead of
-	 * need, and how many of them became evidence
+	 * need, how many of them became evidence, and how many were stopped as
+	 * useless (not counted in runs)
 	 */
-	unsigned runs_ahead, runs_ahead_used;
+	unsigned runs_ahead, runs_ahead_used, runs_ahead_cancelled;
 	double total_seconds, build_seconds, test_seconds;
 	struct kb_recipients recipients;
 	struct kb_result_commit *commits; /* in test order */

@@ -142,6 +142,7 @@ int kb_local_run(const struct kb_local_test *t, const char *worktree, const char
 		.out = &console,
 		.merge_stderr = true,
 		.timeout = t->timeout,
+		.cancel = t->cancel,
 	};
 	ret = kb_child_run(&c);
 	if (ret < 0)
@@ -149,6 +150,13 @@ int kb_local_run(const struct kb_local_test *t, const char *worktree, const char
 	res->seconds = c.seconds;
 	if (c.status == KB_CHILD_EXITED)
 		res->exit_status = c.exit_code;
+	if (c.cancelled) {
+		/* whatever it printed so far, nobody wants this run any more */
+		res->outcome = KB_RUN_INFRA;
+		res->title = kb_xstrdup(KB_RUN_CANCELLED);
+		kb_buf_release(&console);
+		return 0;
+	}
 
 	if (c.status != KB_CHILD_EXEC_FAILED) {
 		ret = find(t->find_crash_ctx, console.buf, console.len, &title);

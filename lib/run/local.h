@@ -27,12 +27,15 @@ struct kb_local_test {
 	size_t console_cap; /* 0: KB_LOCAL_CONSOLE_CAP */
 	kb_crash_finder find_crash; /* NULL: the kernel crash parser (kb_report_parse_all) */
 	void *find_crash_ctx;
+	/* set by another thread: stop the test (INFRA, KB_RUN_CANCELLED); NULL: never */
+	const atomic_bool *cancel;
 };
 
 /*
  * Run test number @run_idx of @commit in @worktree with KBISECT_COMMIT,
  * KBISECT_RUN and KBISECT_WORKTREE set.  Classification, first match wins:
  *   the command cannot be started           INFRA "cannot run test: ENOENT ..."
+ *   stopped through t->cancel                INFRA "run cancelled"
  *   the console contains a crash            CRASH with the parser's title
  *   killed by our timeout                   INFRA "test timed out after Ns"
  *   exit 0                                  OK

@@ -192,6 +192,7 @@ int kb_qemu_run(const struct kb_qemu_vm *vm, struct kb_run_result *res)
 		.out = &raw,
 		.merge_stderr = true,
 		.timeout = vm->timeout > 0 ? vm->timeout : DEFAULT_TIMEOUT,
+		.cancel = vm->cancel,
 	};
 	enum kb_qemu_end end;
 	int r;
@@ -239,6 +240,11 @@ int kb_qemu_run(const struct kb_qemu_vm *vm, struct kb_run_result *res)
 	if (r < 0)
 		goto out;
 	res->console_path = kb_xstrdup(vm->console_path);
+	if (c.cancelled) {
+		res->outcome = KB_RUN_INFRA;
+		res->title = kb_xstrdup(KB_RUN_CANCELLED);
+		goto out;
+	}
 	/* a run whose power-off hung after the reproducer finished is still OK */
 	r = kb_qemu_classify(con.buf ? con.buf : "", con.len, end, res);
 out:

@@ -30,6 +30,8 @@ struct kb_qemu_vm {
 	unsigned cpus; /* 0: 1 */
 	double timeout; /* seconds for the whole VM life; 0: 600 */
 	const char *console_path; /* the cleaned console goes here (required) */
+	/* set by another thread: stop the VM (INFRA, KB_RUN_CANCELLED); NULL: never */
+	const atomic_bool *cancel;
 };
 
 /* The argv of @vm (NULL-terminated, malloc'ed strings; kb_qemu_argv_free). */

@@ -39,3 +39,49 @@ char *kb_run_result_describe(const struct kb_run_result *r)
 		return kb_xstrdup(what);
 	return kb_xasprintf("%s: %s", what, r->title);
 }
+
+void kb_run_tickets_init(struct kb_run_tickets *t)
+{
+	pthread_mutex_init(&t->lock, NULL);
+	t->head = NULL;
+}
+
+void kb_run_tickets_destroy(struct kb_run_tickets *t)
+{
+	pthread_mutex_destroy(&t->lock);
+}
+
+void kb_run_ticket_take(struct kb_run_tickets *t, struct kb_run_ticket *k, const char *commit)
+{
+	k->commit = commit;
+	atomic_init(&k->cancel, false);
+	pthread_mutex_lock(&t->lock);
+	k->next = t->head;
+	t->head = k;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void kb_run_ticket_drop(struct kb_run_tickets *t, struct kb_run_ticket *k)
+{
+	pthread_mutex_lock(&t->lock);
+	for (struct kb_run_ticket **p = &t->head; *p; p = &(*p)->next)
+		if (*p == k) {
+			*p = k->next;
+			break;
+		}
+	pthread_mutex_unlock(&t->lock);
+}
+
+unsigned kb_run_tickets_cancel(struct kb_run_tickets *t, const char *commit)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&t->lock);
+	for (struct kb_run_ticket *k = t->head; k; k = k->next)
+		if (!strcmp(k->commit, commit)) {
+			atomic_store(&k->cancel, true);
+			n++;
+		}
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}

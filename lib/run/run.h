@@ -6,6 +6,9 @@
 #ifndef KB_RUN_RUN_H
 #define KB_RUN_RUN_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "util/common.h"
 
 enum kb_run_outcome {
@@ -29,5 +32,34 @@ void kb_run_result_clear(struct kb_run_result *r);
 
 /* The reference-log text of a result: "OK", "crashed: T", "boot failed: T", ... */
 char *kb_run_result_describe(const struct kb_run_result *r);
+
+/* The infra reason of a run stopped by kb_run_tickets_cancel(). */
+#define KB_RUN_CANCELLED "run cancelled"
+
+/*
+ * Runs that can be stopped by commit (kb_backend.cancel_runs).  A backend
+ * takes a ticket for each run while it goes on (waiting for a VM or a tree
+ * included) and hands its flag to the child process (kb_child.cancel);
+ * kb_run_tickets_cancel() sets the flag of every run of a commit holding a
+ * ticket then.  Later runs of that commit are not affected.
+ */
+struct kb_run_ticket {
+	const char *commit;
+	atomic_bool cancel;
+	struct kb_run_ticket *next;
+};
+
+struct kb_run_tickets {
+	pthread_mutex_t lock;
+	struct kb_run_ticket *head;
+};
+
+void kb_run_tickets_init(struct kb_run_tickets *t);
+void kb_run_tickets_destroy(struct kb_run_tickets *t);
+/* @k (usually on the run's stack) holds a ticket for @commit until dropped. */
+void kb_run_ticket_take(struct kb_run_tickets *t, struct kb_run_ticket *k, const char *commit);
+void kb_run_ticket_drop(struct kb_run_tickets *t, struct kb_run_ticket *k);
+/* Stop the runs of @commit; returns how many held a ticket. */
+unsigned kb_run_tickets_cancel(struct kb_run_tickets *t, const char *commit);
 
 #endif

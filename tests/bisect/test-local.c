@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "bisect/config.h"
@@ -63,9 +64,9 @@ static int setup(void **state)
 	return 0;
 }
 
-/* A backend with @slots build slots over the repository, in a fresh work directory. */
-static void backend(unsigned slots, struct kb_config **cfg, struct kb_backend *be, char *work,
-		    size_t wlen)
+/* A backend with @slots build slots and test command @test, in a fresh work directory. */
+static void backend_test(unsigned slots, const char *test, struct kb_config **cfg,
+			 struct kb_backend *be, char *work, size_t wlen)
 {
 	static unsigned n;
 	char text[1024];
@@ -76,10 +77,16 @@ static void backend(unsigned slots, struct kb_config **cfg, struct kb_backend *b
 		"{\"repo\": \"%s\", \"bad\": \"HEAD\",\n"
 		" \"build\": {\"command\": \"echo $KBISECT_COMMIT >> %s.builds; sleep $(cat delay)\",\n"
 		"            \"slots\": %u},\n"
-		" \"test\": {\"command\": \"test -f delay\"}}\n",
-		repo, work, slots);
+		" \"test\": {\"command\": \"%s\"}}\n",
+		repo, work, slots, test);
 	assert_int_equal(kb_config_parse(text, strlen(text), "config.json", tmpdir, cfg), 0);
 	assert_int_equal(kb_local_backend_new(*cfg, work, be), 0);
+}
+
+static void backend(unsigned slots, struct kb_config **cfg, struct kb_backend *be, char *work,
+		    size_t wlen)
+{
+	backend_test(slots, "test -f delay", cfg, be, work, wlen);
 }
 
 /* How often the build command ran for commit @i. */
@@ -239,6 +246,61 @@ static void test_cancel_waiting_build(void **state)
 	kb_config_free(cfg);
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * cancel_runs: a run of commit 0 that would take 20 s and a 1 s run of
+ * commit 1 go on at once; cancelling commit 0's runs ends that run at once
+ * as INFRA "run cancelled", and commit 1's run ends normally.
+ */
+static void test_cancel_runs(void **state)
+{
+	struct kb_build_result b0 = { 0 }, b1 = { 0 };
+	struct kb_config *cfg = NULL;
+	struct kb_backend be;
+	struct job slow = { .be = &be, .i = 0 }, quick = { .be = &be, .i = 1 };
+	pthread_t ts, tq;
+	char work[200];
+	double t0;
+
+	(void)state;
+	backend_test(1, "sleep $((20 - 19 * $(cat n)))", &cfg, &be, work, sizeof(work));
+	build_ok(&be, 0, &b0);
+	build_ok(&be, 1, &b1);
+	slow.sig = b0.signature;
+	quick.sig = b1.signature;
+	t0 = now();
+	assert_int_equal(pthread_create(&ts, NULL, run_job, &slow), 0);
+	assert_int_equal(pthread_create(&tq, NULL, run_job, &quick), 0);
+	usleep(300000);
+	be.cancel_runs(be.ctx, hashes[0]);
+	assert_int_equal(pthread_join(ts, NULL), 0);
+	assert_true(now() - t0 < 10);
+	assert_int_equal(slow.err, 0);
+	assert_int_equal(slow.r.outcome, KB_RUN_INFRA);
+	assert_string_equal(slow.r.title, KB_RUN_CANCELLED);
+	assert_int_equal(pthread_join(tq, NULL), 0);
+	assert_int_equal(quick.err, 0);
+	assert_int_equal(quick.r.outcome, KB_RUN_OK);
+	/* a cancel when no run of the commit goes on changes nothing later */
+	be.cancel_runs(be.ctx, hashes[1]);
+	kb_run_result_clear(&quick.r);
+	assert_int_equal(be.run(be.ctx, hashes[1], b1.signature, 1, &quick.r), 0);
+	assert_int_equal(quick.r.outcome, KB_RUN_OK);
+	kb_run_result_clear(&quick.r);
+	kb_run_result_clear(&slow.r);
+	kb_build_result_clear(&b0);
+	kb_build_result_clear(&b1);
+	be.close(be.ctx);
+	kb_config_free(cfg);
+}
+
 /*
  * Four runs at once of a commit no tree holds, while a slow build has the
  * slot: they wait, and one rebuild serves them all.
@@ -320,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_no_slots_one_tree),
 		cmocka_unit_test(test_cancel_waiting_build),
 		cmocka_unit_test(test_runs_share_rebuild),
+		cmocka_unit_test(test_cancel_runs),
 		cmocka_unit_test(test_clone_fails),
 	};
 

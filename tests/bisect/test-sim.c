@@ -1123,7 +1123,8 @@ static void same_path(const struct kb_result *a, const struct kb_result *b)
  * one without runs ahead; the wall time is shorter; the
  * VM-runs add up; a resume replays from the journal without a new run; and
  * with threads, real (sleeping) builds and runs, the engine starts runs
- * ahead from its wait for a batch and the path is still the same.
+ * ahead from its wait for a batch, stops those of a commit the outcome
+ * ruled out, and the path is still the same.
  */
 static void test_engine_runs_ahead(void **state)
 {
@@ -1184,8 +1185,15 @@ static void test_engine_runs_ahead(void **state)
 	t.real_clock = true;
 	assert_int_equal(kb_sim_run(s, &t, &c), 0);
 	assert_true(c.runs_ahead_used > 0);
+	/*
+	 * runs ahead of the commit the outcome did not pick are stopped while
+	 * they sleep, and are not counted as runs (the backend saw them start)
+	 */
+	assert_true(c.runs_ahead_cancelled >= 1);
+	assert_int_equal(kb_sim_run_cancels(s), c.runs_ahead_cancelled);
 	kb_sim_counts(s, &nb, &nr);
-	assert_int_equal(nr, c.runs);
+	assert_int_equal(nr, c.runs + c.runs_ahead_cancelled);
+	assert_true(c.runs_ahead_used + c.runs_ahead_cancelled <= c.runs_ahead);
 	kb_sim_free(s);
 	p.build_sleep = p.run_sleep = 0;
 	assert_int_equal(kb_sim_new(&p, &s), 0);
