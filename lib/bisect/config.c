@@ -420,6 +420,20 @@ static int get_uint(const struct ctx *x, json_t *obj, const char *section, const
 	return 0;
 }
 
+static int get_bool(const struct ctx *x, json_t *obj, const char *section, const char *key,
+		    bool *out)
+{
+	json_t *v = json_object_get(obj, key);
+	_cleanup_free_ char *path = child_path(section, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return err_at(x, path, false, "\"%s\" must be true or false", path);
+	*out = json_is_true(v);
+	return 0;
+}
+
 static int get_seconds(const struct ctx *x, json_t *obj, const char *section, const char *key,
 		       double *out)
 {
@@ -528,9 +542,8 @@ static const char *const top_keys_linux[] = {
 	"test", "strategy", "confidence", "time_budget", "linux",	 NULL
 };
 static const char *const build_keys[] = { "command", "artifacts", "timeout", "slots", NULL };
-static const char *const test_keys[] = {
-	"backend", "command", "runs", "parallel", "timeout", NULL
-};
+static const char *const test_keys[] = { "backend", "command",	  "runs", "parallel",
+					 "timeout", "runs_ahead", NULL };
 
 const char *kb_strategy_name(enum kb_strategy s)
 {
@@ -600,7 +613,8 @@ static int parse_test(const struct ctx *x, json_t *test, struct kb_config *c)
 	    (r = get_command(x, test, "test", c->kind != KB_CONFIG_LINUX, &c->test.command)) < 0 ||
 	    (r = get_uint(x, test, "test", "runs", 1, MAX_RUNS, &c->test.runs)) < 0 ||
 	    (r = get_uint(x, test, "test", "parallel", 1, MAX_PARALLEL, &c->test.parallel)) < 0 ||
-	    (r = get_seconds(x, test, "test", "timeout", &c->test.timeout)) < 0)
+	    (r = get_seconds(x, test, "test", "timeout", &c->test.timeout)) < 0 ||
+	    (r = get_bool(x, test, "test", "runs_ahead", &c->test.runs_ahead)) < 0)
 		return r;
 	/* a VM backend only makes sense for kernels */
 	if (strcmp(c->test.backend, "local") != 0 &&
@@ -720,6 +734,9 @@ json_t *kb_config_to_json(const struct kb_config *c)
 	json_object_set_new(test, "runs", json_integer(c->test.runs));
 	json_object_set_new(test, "parallel", json_integer(c->test.parallel));
 	json_object_set_new(test, "timeout", json_real(c->test.timeout));
+	/* only when off: the hash of every config written before it stays */
+	if (!c->test.runs_ahead)
+		json_object_set_new(test, "runs_ahead", json_false());
 	json_object_set_new(o, "test", test);
 	json_object_set_new(o, "strategy", json_string(kb_strategy_name(c->strategy)));
 	json_object_set_new(o, "confidence", json_real(c->confidence));
@@ -782,6 +799,7 @@ static void config_defaults(struct kb_config *c)
 	c->test.backend = kb_xstrdup(KB_CONFIG_DEFAULT_TEST_BACKEND);
 	c->test.runs = KB_CONFIG_DEFAULT_TEST_RUNS;
 	c->test.parallel = KB_CONFIG_DEFAULT_TEST_PARALLEL;
+	c->test.runs_ahead = true;
 	c->test.timeout = KB_CONFIG_DEFAULT_TEST_TIMEOUT;
 	c->strategy = KB_STRATEGY_BAYES;
 	c->confidence = KB_CONFIG_DEFAULT_CONFIDENCE;

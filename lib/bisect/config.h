@@ -80,6 +80,11 @@ struct kb_config {
 		struct kb_command command; /* required */
 		unsigned runs; /* runs per revision (maximum for "bayes") */
 		unsigned parallel; /* runs at the same time */
+		/*
+		 * runs of commits built ahead of need on VMs a step leaves
+		 * idle (docs/scheduler.md); default true
+		 */
+		bool runs_ahead;
 		double timeout; /* seconds per run */
 	} test;
 

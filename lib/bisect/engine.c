@@ -185,6 +185,7 @@ static void compute_keys(struct engine *e)
 	json_object_del(build, "slots");
 	json_object_del(test, "runs");
 	json_object_del(test, "parallel");
+	json_object_del(test, "runs_ahead");
 	b = json_pack("{s:O?,s:O?,s:O?}", "kind", kind, "build", build, "linux", lx);
 	r = json_pack("{s:O?,s:O?}", "build", b, "test", test);
 	sb = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
@@ -722,7 +723,7 @@ struct ahead {
 
 static bool ahead_allowed(const struct engine *e)
 {
-	return e->npf && !e->p->no_runs_ahead && e->cfg->test.parallel > 1;
+	return e->npf && e->cfg->test.runs_ahead && e->cfg->test.parallel > 1;
 }
 
 /* Real runs ahead still going. */

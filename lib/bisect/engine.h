@@ -44,12 +44,6 @@ struct kb_engine_params {
 	 * is INCONCLUSIVE with the candidates so far and ->error says so.
 	 */
 	double max_seconds;
-	/*
-	 * No runs ahead of need on idle VMs (the engine starts them when
-	 * speculative builds and test.parallel allow; benchmarks and tests
-	 * compare with and without).
-	 */
-	bool no_runs_ahead;
 	/* Log output: @text is one or more complete lines. */
 	void (*emit)(void *ctx, const char *text, size_t len);
 	void *emit_ctx;

@@ -1115,15 +1115,16 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 	}
 	/* "repo" must name a directory; the vcs is ours, so any will do */
 	dir = kb_xstrdup(t->workdir ? t->workdir : "/");
-	json = kb_xasprintf("{\"repo\": \"%s\", \"bad\": \"%s\"%s%s%s,"
-			    " \"build\": {\"command\": \"true\", \"slots\": %u},"
-			    " \"test\": {\"command\": \"true\", \"runs\": %u, \"parallel\": %u},"
-			    " \"strategy\": \"%s\", \"confidence\": %.6f}",
-			    dir, kb_sim_bad(s), t->no_good ? "" : ", \"good\": \"",
-			    t->no_good ? "" : kb_sim_good(s), t->no_good ? "" : "\"",
-			    t->build_slots ? t->build_slots : 1, t->runs ? t->runs : 10,
-			    t->parallel ? t->parallel : 1, kb_strategy_name(t->strategy),
-			    t->confidence > 0 ? t->confidence : 0.99);
+	json = kb_xasprintf(
+		"{\"repo\": \"%s\", \"bad\": \"%s\"%s%s%s,"
+		" \"build\": {\"command\": \"true\", \"slots\": %u},"
+		" \"test\": {\"command\": \"true\", \"runs\": %u, \"parallel\": %u%s},"
+		" \"strategy\": \"%s\", \"confidence\": %.6f}",
+		dir, kb_sim_bad(s), t->no_good ? "" : ", \"good\": \"",
+		t->no_good ? "" : kb_sim_good(s), t->no_good ? "" : "\"",
+		t->build_slots ? t->build_slots : 1, t->runs ? t->runs : 10,
+		t->parallel ? t->parallel : 1, t->no_runs_ahead ? ", \"runs_ahead\": false" : "",
+		kb_strategy_name(t->strategy), t->confidence > 0 ? t->confidence : 0.99);
 	r = kb_config_parse(json, strlen(json), "sim.json", NULL, &cfg);
 	if (r < 0)
 		goto out;
@@ -1139,7 +1140,6 @@ int kb_sim_run(struct kb_sim *s, const struct kb_sim_trial *t, struct kb_result 
 	ep.vcs = &vcs;
 	ep.virtual_time = !t->real_clock;
 	ep.max_seconds = t->max_seconds;
-	ep.no_runs_ahead = t->no_runs_ahead;
 	ep.emit = t->emit;
 	ep.emit_ctx = t->emit_ctx;
 	ep.progress = t->progress;

@@ -147,7 +147,7 @@ struct kb_sim_trial {
 	 * threaded paths with the simulator's outcomes.
 	 */
 	bool real_clock;
-	bool no_runs_ahead; /* kb_engine_params.no_runs_ahead */
+	bool no_runs_ahead; /* config test.runs_ahead: false */
 };
 
 /*

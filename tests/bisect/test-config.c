@@ -77,6 +77,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->test.runs, 10);
 	assert_int_equal(c->test.parallel, 1);
 	assert_true(c->test.timeout == 600.0);
+	assert_true(c->test.runs_ahead);
 	assert_int_equal(c->strategy, KB_STRATEGY_BAYES);
 	assert_true(c->confidence == 0.99);
 	assert_true(c->time_budget == 0); /* none */
@@ -103,7 +104,7 @@ static void test_full_and_argv(void **state)
 		"            \"artifacts\": [\"out/bin\", \"vmlinux\"], \"timeout\": 10.5,\n"
 		"            \"slots\": 3},\n"
 		"  \"test\": {\"backend\": \"local\", \"command\": [\"./run\", \"--x\"],\n"
-		"           \"runs\": 20, \"parallel\": 2, \"timeout\": 60},\n"
+		"           \"runs\": 20, \"parallel\": 2, \"timeout\": 60, \"runs_ahead\": false},\n"
 		"  \"strategy\": \"reference\",\n"
 		"  \"confidence\": 0.5,\n"
 		"  \"time_budget\": 43200\n"
@@ -130,6 +131,7 @@ static void test_full_and_argv(void **state)
 	assert_int_equal(c->test.runs, 20);
 	assert_int_equal(c->test.parallel, 2);
 	assert_true(c->test.timeout == 60.0);
+	assert_false(c->test.runs_ahead);
 	assert_int_equal(c->strategy, KB_STRATEGY_REFERENCE);
 	assert_true(c->confidence == 0.5);
 	assert_true(c->time_budget == 43200.0);
@@ -191,6 +193,8 @@ static void test_wrong_types(void **state)
 		     "config.json:1:66: \"test.runs\" must be an integer");
 	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\", \"parallel\": \"2\"}}",
 		     "config.json:1:70: \"test.parallel\" must be an integer");
+	expect_error(MIN_PREFIX "\"test\": {\"command\": \"x\", \"runs_ahead\": 1}}",
+		     "config.json:1:72: \"test.runs_ahead\" must be true or false");
 	expect_error(MIN_PREFIX "\"test\": {\"command\": 7}}",
 		     "config.json:1:53: \"test.command\" must be a string or an array of strings");
 	expect_error(MIN_PREFIX "\"test\": {\"command\": [\"a\", 1]}}",
@@ -307,15 +311,19 @@ static void test_hash(void **state)
 	struct kb_config *a = parse_ok(MIN_PREFIX "\"test\": {\"command\": \"x\"}}");
 	/* same meaning: other order, whitespace, explicit defaults */
 	struct kb_config *b =
-		parse_ok("{ \"test\": {\"runs\": 10, \"command\": \"x\"},\n"
+		parse_ok("{ \"test\": {\"runs\": 10, \"command\": \"x\", \"runs_ahead\": true},\n"
 			 "  \"bad\": \"HEAD\", \"repo\": \"./repo\", \"confidence\": 0.99 }");
 	struct kb_config *c = parse_ok(MIN_PREFIX "\"test\": {\"command\": \"x\", \"runs\": 11}}");
 	struct kb_config *d = parse_ok(MIN_PREFIX "\"test\": {\"command\": [\"x\"]}}");
+	struct kb_config *e =
+		parse_ok(MIN_PREFIX "\"test\": {\"command\": \"x\", \"runs_ahead\": false}}");
 
 	assert_string_equal(a->hash, b->hash);
 	assert_string_not_equal(a->hash, c->hash);
 	/* a shell string and a one-word argv run differently, so they differ */
 	assert_string_not_equal(a->hash, d->hash);
+	assert_string_not_equal(a->hash, e->hash);
+	kb_config_free(e);
 
 	json_t *j = kb_config_to_json(a);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "test"), "runs")),

@@ -79,19 +79,20 @@ check "slow builds: the culprit's block is complete" \
 	has_line ca-1 "^first bad commit: $(info ca culprit) "
 
 # -- runs ahead of need on idle VMs ----------------------------------------
-# p1 = 1: a step takes a few of 8 parallel runs, so a commit built ahead
-# gets as many on the idle VMs.  Every run is counted in $TMP/NAME.count.
-gen ah --commits 120 --p1 1 --seed 5
+# p1 = 1: a step takes a few of 12 parallel runs, so both commits built
+# ahead get as many on the idle VMs (builds take well under the 1.5 s of a
+# run, also on a loaded machine).  Every run is counted in $TMP/NAME.count.
+gen ah --commits 60 --p1 1 --seed 5
 acfg() {
 	local name=$1 slots=$2
 	cat >"$TMP/$name.cfg" <<EOF
 {
   "repo": "$TMP/ah",
   "bad": "$(info ah bad)", "good": "$(info ah good)",
-  "build": {"command": "sleep 0.3; make -s", "artifacts": ["demo"], "timeout": 120,
+  "build": {"command": "sleep 0.1; make -s", "artifacts": ["demo"], "timeout": 120,
             "slots": $slots},
-  "test": {"command": "echo r >>'$TMP/$name.count'; sleep 1; exec ./demo", "runs": 10,
-           "parallel": 8, "timeout": 30}
+  "test": {"command": "echo r >>'$TMP/$name.count'; sleep 1.5; exec ./demo", "runs": 10,
+           "parallel": 12, "timeout": 30}
 }
 EOF
 }
