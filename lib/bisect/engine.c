@@ -1458,8 +1458,12 @@ static int release_walk(struct engine *e, decide_fn decide, void *ctx, bool spec
 		if (r < 0)
 			break;
 		if (v == KB_COMMIT_GOOD) {
-			/* the next older release, built ahead, is not needed now */
-			drop_useless(e, NULL, NULL);
+			/*
+			 * the next older release, built ahead, is not needed
+			 * now; the first search step proposed during this
+			 * release's runs (the last hint) is, with its runs ahead
+			 */
+			drop_useless(e, NULL, e->nhint ? e->hint[e->nhint - 1] : NULL);
 			snprintf(e->good, sizeof(e->good), "%s", hash);
 			e->good_tag = kb_xstrdup(tags[i]);
 			break;

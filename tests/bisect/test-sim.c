@@ -755,11 +755,12 @@ static long sim_index(struct kb_sim *s, const char *prefix)
  * A release with no crash in its first batch gets the first search step
  * between it and the bad end built during its remaining runs.  When it
  * crashes after all, that step is in no range: its build, slow here (an
- * hour, longer than several batches), is stopped during the walk.
+ * hour, longer than several batches), is stopped during the walk.  When it
+ * is good, that step is the one the search takes first: its build is kept.
  */
 static void test_release_walk_drops_speculation(void **state)
 {
-	unsigned seen = 0;
+	unsigned seen = 0, kept = 0;
 
 	(void)state;
 	for (uint64_t seed = 1; seed <= 60 && seen < 2; seed++) {
@@ -813,11 +814,26 @@ static void test_release_walk_drops_speculation(void **state)
 			assert_true(dropped);
 			seen++;
 		}
+		for (size_t i = 0; i < res.n_commits; i++) {
+			bool ahead = false;
+
+			if (res.commits[i].role != KB_ROLE_BISECT)
+				continue;
+			/* the first search step: built ahead during the good release's runs, kept
+			 */
+			for (size_t a = 0; a < w.nahead; a++)
+				ahead |= !strncmp(res.commits[i].commit, w.ahead[a], 12);
+			for (size_t d = 0; d < w.ndrop && ahead; d++)
+				assert_true(strncmp(res.commits[i].commit, w.dropped[d], 12));
+			kept += ahead;
+			break;
+		}
 		kb_result_clear(&res);
 		kb_sim_free(s);
 	}
-	/* the case must occur, or the test checks nothing */
+	/* the cases must occur, or the test checks nothing */
 	assert_int_equal(seen, 2);
+	assert_true(kept >= 1);
 }
 
 /* With p1 = 1 the reference's verdicts are the truth: it must test git bisect's midpoints. */
