@@ -4,6 +4,7 @@
 # when it starts and ends, so the test can count VMs running at once.
 #   FAKE_QEMU_LOG   file that gets "+" at start and "-" at the end
 #   FAKE_QEMU_MODE  ok | crash
+#   FAKE_QEMU_SLEEP seconds the "boot" takes (0.3)
 # Under "-accel kvm" it fails the way kvm_pvm does (the accelerator probe).
 for a in "$@"; do
 	if [ "$a" = kvm ]; then
@@ -12,7 +13,7 @@ for a in "$@"; do
 	fi
 done
 echo + >>"$FAKE_QEMU_LOG"
-sleep 0.3
+sleep "${FAKE_QEMU_SLEEP:-0.3}"
 case "$FAKE_QEMU_MODE" in
 crash) cat "$KBISECT_SRCDIR/tests/kernel/data/console-crash.log" ;;
 *) cat "$KBISECT_SRCDIR/tests/kernel/data/console-ok.log" ;;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "bisect/config.h"
 #include "bisect/linux_backend.h"
@@ -148,7 +149,8 @@ static void *run_thread(void *p)
 /*
  * Runs through the backend with a stand-in QEMU (fake-qemu.sh printing the
  * saved consoles): outcomes, console files, the KVM probe falling back to
- * TCG, and at most "vms" VMs at once.
+ * TCG, at most "vms" VMs at once, and cancel_runs stopping running VMs and
+ * runs still waiting for one.
  */
 static void test_runs(void **state)
 {
@@ -233,6 +235,45 @@ static void test_runs(void **state)
 	if (max > 2)
 		fail_msg("%d VMs at once with \"vms\": 2", max);
 	assert_true(max >= 1);
+
+	/*
+	 * cancel_runs: three runs of 20 s VMs on 2 VMs, two boot and one waits;
+	 * cancelling the commit's runs stops both VMs at once, and the waiting
+	 * run never boots.  All three are INFRA "run cancelled".
+	 */
+	setenv("FAKE_QEMU_SLEEP", "20", 1);
+	assert_int_equal(unlink(vmlog), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		args[i] = (struct run_arg){ .be = &be, .commit = head, .sig = sig, .idx = 10 + i };
+		assert_int_equal(pthread_create(&th[i], NULL, run_thread, &args[i]), 0);
+	}
+	for (int tries = 0; tries < 1000; tries++) { /* until both VMs run */
+		kb_buf_reset(&log);
+		if (kb_read_file(vmlog, &log) == 0 && log.len >= 4)
+			break;
+		kb_error_clear();
+		usleep(10000);
+	}
+	assert_int_equal(log.len, 4); /* "+\n+\n" */
+	{
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		be.cancel_runs(be.ctx, head);
+		for (unsigned i = 0; i < 3; i++) {
+			assert_int_equal(pthread_join(th[i], NULL), 0);
+			assert_int_equal(args[i].r, 0);
+			assert_int_equal(args[i].res.outcome, KB_RUN_INFRA);
+			assert_string_equal(args[i].res.title, KB_RUN_CANCELLED);
+			kb_run_result_clear(&args[i].res);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		assert_true(t1.tv_sec - t0.tv_sec < 10);
+	}
+	kb_buf_reset(&log);
+	assert_int_equal(kb_read_file(vmlog, &log), 0);
+	assert_int_equal(log.len, 4); /* the waiting run did not boot */
+	unsetenv("FAKE_QEMU_SLEEP");
 	be.close(be.ctx);
 	kb_config_free(cfg);
 	kb_buf_release(&log);
