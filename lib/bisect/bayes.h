@@ -75,7 +75,7 @@ struct kb_bayes_params {
  * Defaults: Jeffreys p1, p0 ~ Beta(1, 99), OUT 0.02, min_weight 1e-6,
  * confidence 0.99, min_gain 1e-6 bits, build 6 x batch, 10 VMs, up to 4
  * batches per step, calibration 20 runs (then batches up to 100 runs until
- * 5 target crashes), confirm_max_runs 200, no known bad runs outside the DAG.
+ * 3 target crashes), confirm_max_runs 200, no known bad runs outside the DAG.
  */
 void kb_bayes_params_default(struct kb_bayes_params *p);
 

@@ -1225,11 +1225,14 @@ static void test_engine_runs_ahead(void **state)
 /*
  * Three build slots and a reproducer that always crashes: three commits
  * (the quartiles) are built side by side and tested in one batch, three
- * or four VMs each, so the bisection takes less wall time than with two
- * slots, and still names the culprit.
+ * or four VMs each, so the bisection takes no more wall time than with
+ * two slots (whose runs ahead can tie with it) and less over three
+ * worlds, and still names the culprit.
  */
 static void test_engine_kary(void **state)
 {
+	double sum[2] = { 0, 0 };
+
 	(void)state;
 	for (uint64_t seed = 1; seed <= 3; seed++) {
 		struct kb_result res[2];
@@ -1255,10 +1258,14 @@ static void test_engine_kary(void **state)
 					 res[1].commits[i].n_runs == 3;
 			assert_true(split >= 3);
 		}
-		assert_true(res[1].total_seconds < res[0].total_seconds);
+		/* 2 slots gain from runs ahead (2 bits per 15 min, as k-ary): ties happen */
+		assert_true(res[1].total_seconds <= res[0].total_seconds);
+		sum[1] += res[1].total_seconds;
+		sum[0] += res[0].total_seconds;
 		kb_result_clear(&res[0]);
 		kb_result_clear(&res[1]);
 	}
+	assert_true(sum[1] < sum[0]);
 }
 
 int main(void)
