@@ -657,6 +657,25 @@ static void *run_thread(void *arg)
 	return NULL;
 }
 
+/* How many of @n jobs have not returned yet. */
+static unsigned jobs_running(const struct run_job *jobs, unsigned n)
+{
+	unsigned going = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		going += !atomic_load(&jobs[i].done);
+	return going;
+}
+
+/* Journal a finished run; an infrastructure failure is no result (it is run again). */
+static int journal_run(struct engine *e, const char *hash, const char *sig, unsigned idx,
+		       const struct kb_run_result *res)
+{
+	if (res->outcome == KB_RUN_INFRA)
+		return 0;
+	return kb_journal_put_run(e->jr, hash, sig, e->run_key, idx, res);
+}
+
 static int cmp_journal_run(const void *a, const void *b)
 {
 	const struct kb_journal_run *x = a, *y = b;
@@ -732,8 +751,7 @@ static unsigned ahead_running(const struct engine *e)
 	unsigned n = 0;
 
 	for (size_t a = 0; a < e->nahead; a++)
-		for (unsigned i = 0; i < e->ahead[a]->n; i++)
-			n += !atomic_load(&e->ahead[a]->jobs[i].done);
+		n += jobs_running(e->ahead[a]->jobs, e->ahead[a]->n);
 	return n;
 }
 
@@ -827,12 +845,12 @@ static void pause_briefly(void)
 static void wait_ahead_of(struct engine *e, size_t ri, unsigned step)
 {
 	for (;;) {
-		bool all = true;
+		unsigned going = 0;
 
 		for (size_t a = 0; a < e->nahead; a++)
-			for (unsigned i = 0; e->ahead[a]->rs == ri && i < e->ahead[a]->n; i++)
-				all = all && atomic_load(&e->ahead[a]->jobs[i].done);
-		if (all)
+			if (e->ahead[a]->rs == ri)
+				going += jobs_running(e->ahead[a]->jobs, e->ahead[a]->n);
+		if (!going)
 			return;
 		start_ahead(e, 0, step);
 		pause_briefly();
@@ -863,9 +881,8 @@ static int collect_ahead(struct engine *e, size_t ri)
 		rs->ahead_from = rs->n;
 		for (unsigned i = 0; i < ah->n; i++) {
 			struct run_job *j = &ah->jobs[i];
-			bool stopped = ah->cancelled && j->err >= 0 &&
-				       j->res.outcome == KB_RUN_INFRA && j->res.title &&
-				       !strcmp(j->res.title, KB_RUN_CANCELLED);
+			bool stopped =
+				ah->cancelled && j->err >= 0 && kb_run_result_is_cancelled(&j->res);
 
 			/* a cancelled run is not a run (like a cancelled build) */
 			if (stopped) {
@@ -878,9 +895,8 @@ static int collect_ahead(struct engine *e, size_t ri)
 					kb_run_result_clear(&j->res);
 				continue;
 			}
-			if (j->res.outcome != KB_RUN_INFRA && !r)
-				r = kb_journal_put_run(e->jr, j->hash, j->sig, e->run_key, j->idx,
-						       &j->res);
+			if (!r)
+				r = journal_run(e, j->hash, j->sig, j->idx, &j->res);
 			runset_add(rs, &j->res);
 		}
 		rs->ahead_to = rs->n;
@@ -905,11 +921,9 @@ static void ahead_cancel_useless(struct engine *e, struct kb_bayes *b, const cha
 		return;
 	for (size_t a = 0; a < e->nahead; a++) {
 		struct ahead *ah = e->ahead[a];
-		bool going = false;
 
-		for (unsigned i = 0; i < ah->n; i++)
-			going = going || !atomic_load(&ah->jobs[i].done);
-		if (ah->cancelled || !going || !useless(e, b, ah->jobs[0].hash, keep))
+		if (ah->cancelled || !jobs_running(ah->jobs, ah->n) ||
+		    !useless(e, b, ah->jobs[0].hash, keep))
 			continue;
 		progress(e, "stopping the runs of %.12s: no longer needed", ah->jobs[0].hash);
 		e->be->cancel_runs(e->be->ctx, ah->jobs[0].hash);
@@ -967,13 +981,10 @@ static int run_ahead_virtual(struct engine *e, double from, double until, unsign
 				return r;
 			e->res->runs++;
 			e->ahead_started++;
-			if (res.outcome != KB_RUN_INFRA) {
-				r = kb_journal_put_run(e->jr, f->hash, rs->sig, e->run_key,
-						       (unsigned)rs->n, &res);
-				if (r < 0) {
-					kb_run_result_clear(&res);
-					return r;
-				}
+			r = journal_run(e, f->hash, rs->sig, (unsigned)rs->n, &res);
+			if (r < 0) {
+				kb_run_result_clear(&res);
+				return r;
 			}
 			longest = KB_MAX(longest, res.seconds);
 			runset_add(rs, &res);
@@ -1093,10 +1104,8 @@ static int ensure_runs_multi(struct engine *e, const struct run_want *w, size_t 
 			}
 		}
 		while (wait_ahead) {
-			bool all = true;
+			bool all = !jobs_running(jobs, batch);
 
-			for (unsigned i = 0; i < batch; i++)
-				all = all && atomic_load(&jobs[i].done);
 			start_ahead(e, batch, step);
 			if (all)
 				break;
@@ -1107,18 +1116,17 @@ static int ensure_runs_multi(struct engine *e, const struct run_want *w, size_t 
 				pthread_join(jobs[i].th, NULL);
 		r = 0;
 		for (unsigned i = 0; i < batch; i++) {
+			int jr;
+
 			if (jobs[i].err < 0 && !r)
 				r = jobs[i].err;
 			if (jobs[i].err < 0)
 				continue;
 			if (jobs[i].res.seconds > longest)
 				longest = jobs[i].res.seconds;
-			if (jobs[i].res.outcome != KB_RUN_INFRA) {
-				int jr = kb_journal_put_run(e->jr, jobs[i].hash, jobs[i].sig,
-							    e->run_key, jobs[i].idx, &jobs[i].res);
-				if (jr < 0 && !r)
-					r = jr;
-			}
+			jr = journal_run(e, jobs[i].hash, jobs[i].sig, jobs[i].idx, &jobs[i].res);
+			if (jr < 0 && !r)
+				r = jr;
 		}
 		/* Keep the finished runs in order; infra runs stay in memory only. */
 		for (unsigned i = 0; i < batch; i++) {

@@ -363,8 +363,7 @@ static int lx_run(void *ctx, const char *commit, const char *sig, unsigned idx,
 		kb_run_ticket_drop(&lb->runs, &ticket);
 		memset(res, 0, sizeof(*res));
 		res->exit_status = -1;
-		res->outcome = KB_RUN_INFRA;
-		res->title = kb_xstrdup(KB_RUN_CANCELLED);
+		kb_run_result_set_cancelled(res);
 		return 0;
 	}
 	lb->vms_free--;

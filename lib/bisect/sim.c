@@ -838,8 +838,7 @@ static int sim_run(void *ctx, const char *commit, const char *sig, unsigned run_
 	if (s->p.run_sleep > 0 && sim_sleep(s, commit, s->p.run_sleep, true)) {
 		memset(res, 0, sizeof(*res));
 		res->exit_status = -1;
-		res->outcome = KB_RUN_INFRA;
-		res->title = kb_xstrdup(KB_RUN_CANCELLED);
+		kb_run_result_set_cancelled(res);
 		return 0;
 	}
 	kb_sim_outcome(s, j, run_idx, res);

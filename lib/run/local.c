@@ -152,8 +152,7 @@ int kb_local_run(const struct kb_local_test *t, const char *worktree, const char
 		res->exit_status = c.exit_code;
 	if (c.cancelled) {
 		/* whatever it printed so far, nobody wants this run any more */
-		res->outcome = KB_RUN_INFRA;
-		res->title = kb_xstrdup(KB_RUN_CANCELLED);
+		kb_run_result_set_cancelled(res);
 		kb_buf_release(&console);
 		return 0;
 	}

@@ -241,8 +241,7 @@ int kb_qemu_run(const struct kb_qemu_vm *vm, struct kb_run_result *res)
 		goto out;
 	res->console_path = kb_xstrdup(vm->console_path);
 	if (c.cancelled) {
-		res->outcome = KB_RUN_INFRA;
-		res->title = kb_xstrdup(KB_RUN_CANCELLED);
+		kb_run_result_set_cancelled(res);
 		goto out;
 	}
 	/* a run whose power-off hung after the reproducer finished is still OK */

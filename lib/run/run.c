@@ -40,6 +40,18 @@ char *kb_run_result_describe(const struct kb_run_result *r)
 	return kb_xasprintf("%s: %s", what, r->title);
 }
 
+void kb_run_result_set_cancelled(struct kb_run_result *r)
+{
+	free(r->title);
+	r->outcome = KB_RUN_INFRA;
+	r->title = kb_xstrdup(KB_RUN_CANCELLED);
+}
+
+bool kb_run_result_is_cancelled(const struct kb_run_result *r)
+{
+	return r->outcome == KB_RUN_INFRA && r->title && !strcmp(r->title, KB_RUN_CANCELLED);
+}
+
 void kb_run_tickets_init(struct kb_run_tickets *t)
 {
 	pthread_mutex_init(&t->lock, NULL);

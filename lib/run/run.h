@@ -36,6 +36,11 @@ char *kb_run_result_describe(const struct kb_run_result *r);
 /* The infra reason of a run stopped by kb_run_tickets_cancel(). */
 #define KB_RUN_CANCELLED "run cancelled"
 
+/* Make @r a run that was stopped (INFRA, KB_RUN_CANCELLED); other fields stay. */
+void kb_run_result_set_cancelled(struct kb_run_result *r);
+/* Whether @r is such a run. */
+bool kb_run_result_is_cancelled(const struct kb_run_result *r);
+
 /*
  * Runs that can be stopped by commit (kb_backend.cancel_runs).  A backend
  * takes a ticket for each run while it goes on (waiting for a VM or a tree
